@@ -1,0 +1,81 @@
+package com.doit.idp.audit;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One line of the audit log (SPEC.md "Audit log"). Fields that do not apply are null and left out of the line.
+ * Never holds a token, a PIN or a key: {@code kid} and {@code jti} are identifiers, not secrets.
+ */
+public record AuditEvent(
+    Instant ts, String event, String engineer, String account, String kid, String jti, String reason,
+    String requestId, String remoteAddr, String actor) {
+
+  public static final String TOKEN_ISSUED = "token.issued";
+  public static final String TOKEN_DENIED = "token.denied";
+  public static final String ROLE_CREATED = "role.created";
+  public static final String ROLE_EXTENDED = "role.extended";
+  public static final String ROLE_ROTATED = "role.rotated";
+  public static final String ROLE_REVOKED = "role.revoked";
+  public static final String ROLE_EXPIRED = "role.expired";
+  public static final String KEY_DELETED = "key.deleted";
+
+  public AuditEvent {
+    Objects.requireNonNull(ts, "ts");
+    Objects.requireNonNull(event, "event");
+  }
+
+  public static AuditEvent of(Instant ts, String event) {
+    return new AuditEvent(ts, event, null, null, null, null, null, null, null, null);
+  }
+
+  public AuditEvent role(String account, String engineer) {
+    return new AuditEvent(ts, event, engineer, account, kid, jti, reason, requestId, remoteAddr, actor);
+  }
+
+  public AuditEvent engineer(String e) {
+    return new AuditEvent(ts, event, e, account, kid, jti, reason, requestId, remoteAddr, actor);
+  }
+
+  public AuditEvent kid(String k) {
+    return new AuditEvent(ts, event, engineer, account, k, jti, reason, requestId, remoteAddr, actor);
+  }
+
+  public AuditEvent jti(String j) {
+    return new AuditEvent(ts, event, engineer, account, kid, j, reason, requestId, remoteAddr, actor);
+  }
+
+  public AuditEvent reason(String r) {
+    return new AuditEvent(ts, event, engineer, account, kid, jti, r, requestId, remoteAddr, actor);
+  }
+
+  public AuditEvent request(String id, String addr) {
+    return new AuditEvent(ts, event, engineer, account, kid, jti, reason, id, addr, actor);
+  }
+
+  public AuditEvent actor(String a) {
+    return new AuditEvent(ts, event, engineer, account, kid, jti, reason, requestId, remoteAddr, a);
+  }
+
+  /** The fields in line order, nulls left out. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("ts", ts.toString());
+    m.put("event", event);
+    put(m, "engineer", engineer);
+    put(m, "account", account);
+    put(m, "kid", kid);
+    put(m, "jti", jti);
+    put(m, "reason", reason);
+    put(m, "request_id", requestId);
+    put(m, "remote_addr", remoteAddr);
+    put(m, "actor", actor);
+    return m;
+  }
+
+  private static void put(Map<String, Object> m, String k, String v) {
+    if (v != null) m.put(k, v);
+  }
+}

@@ -1,0 +1,13 @@
+package com.doit.idp.audit;
+
+/**
+ * Where audit events go. {@link #write} returns only once the line is handed to the operating system, so a caller
+ * that writes before it answers keeps SPEC.md's promise: flushed before the response is sent. Thread-safe.
+ */
+public interface AuditLog extends AutoCloseable {
+  /** Writes one event; throws {@link java.io.UncheckedIOException} if it cannot be written. */
+  void write(AuditEvent event);
+
+  @Override
+  void close();
+}

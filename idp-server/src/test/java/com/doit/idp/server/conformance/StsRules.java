@@ -276,7 +276,7 @@ public abstract class StsRules {
   @Test
   void rule2_everyKidIsTheRfc7638ThumbprintOfItsKey() throws Exception {
     for (JsonWebKey k : jwks().getJsonWebKeys()) {
-      assertEquals(k.calculateBase64UrlEncodedThumbprint("SHA-256"), k.getKeyId());
+      assertEquals(k.calculateBase64urlEncodedThumbprint("SHA-256"), k.getKeyId());
     }
   }
 
@@ -298,7 +298,7 @@ public abstract class StsRules {
         assertEquals("RS256", k.getAlgorithm());
       } else {
         EllipticCurveJsonWebKey ec = assertInstanceOf(EllipticCurveJsonWebKey.class, k);
-        assertEquals(EllipticCurves.P256, ec.getCurveName());
+        assertEquals(EllipticCurves.P_256, ec.getCurveName());
         assertEquals(256, ((ECPublicKey) ec.getKey()).getParams().getCurve().getField().getFieldSize());
         assertEquals("ES256", k.getAlgorithm());
       }

@@ -109,7 +109,7 @@ public final class Catalogue {
     } else if (c.status() >= 400) {
       assertTrue(added.stream().noneMatch(m -> "token.issued".equals(m.get("event"))), added.toString());
     }
-    assertHealthy();
+    assertListenerServes(c.listener());
   }
 
   /** The checks on one response; public so other suites (fuzz, floods) apply the same ones. */
@@ -157,6 +157,19 @@ public final class Catalogue {
     } catch (ParseException e) {
       throw new AssertionError("not a JSON object: " + what);
     }
+  }
+
+  /** The listener a case hit still answers (a cheap 404 or health probe). */
+  public void assertListenerServes(Listener l) {
+    String path = l == Listener.MANAGEMENT ? "/healthz" : "/";
+    RawHttp.Response r = http(l).send(RawHttp.request("GET", path, Map.of(), new byte[0]));
+    assertEquals(l == Listener.MANAGEMENT ? 200 : 404, r.status(), l + " listener after the case: " + r);
+  }
+
+  /** Every case, then one last check that all three listeners serve. */
+  public Stream<DynamicTest> testsThenHealth() {
+    return Stream.concat(tests(), Stream.of(DynamicTest.dynamicTest("all listeners healthy afterwards",
+        this::assertHealthy)));
   }
 
   /** The server still serves: health on the management listener and a 404 on the others. */

@@ -29,7 +29,7 @@ import net.jqwik.api.statistics.Statistics;
  * and non-ASCII bytes, odd methods). Whatever arrives, the answer is one of the documented statuses with a JSON
  * error, never a 5xx, never an internal name; and no key is ever created.
  *
- * <p>The bounded run (part of every build) sends 1,500 of each. {@code -Didp.fuzz.long=true} adds a run of
+ * <p>The bounded run (part of every build) sends 1,000 of each. {@code -Didp.fuzz.long=true} adds a run of
  * 50,000 of each.
  */
 class HttpFuzzTest {
@@ -75,7 +75,7 @@ class HttpFuzzTest {
 
   // ---------------------------------------------------------------- POST /token
 
-  @Property(tries = 1500)
+  @Property(tries = 1000)
   void theTokenEndpointAnswersEveryGeneratedRequestWithADocumentedError(
       @ForAll("forms") String body, @ForAll("contentTypes") String contentType) {
     checkToken(body, contentType);
@@ -169,7 +169,7 @@ class HttpFuzzTest {
 
   // ---------------------------------------------------------------- the public path router
 
-  @Property(tries = 1500)
+  @Property(tries = 1000)
   void thePublicRouterAnswersEveryGeneratedTargetWithADocumentedStatus(
       @ForAll("targets") byte[] target, @ForAll("methods") String method) {
     checkPath(target, method);
@@ -187,7 +187,7 @@ class HttpFuzzTest {
     Statistics.label("status").collect(r.status());
     assertTrue(PATH_STATUSES.contains(r.status()), what);
     Catalogue.assertNoLeak(r, what);
-    if (r.status() == 404 || r.status() == 405) {
+    if ((r.status() == 404 || r.status() == 405) && !method.equals("HEAD")) {
       assertTrue(PATH_ERRORS.contains(Catalogue.json(r, what).get("error")), what);
       assertEquals("no-store", r.header("cache-control"), what);
     }

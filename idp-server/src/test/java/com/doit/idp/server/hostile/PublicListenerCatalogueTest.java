@@ -113,17 +113,17 @@ class PublicListenerCatalogueTest {
           req("GET", role + doc, Catalogue.headers("Host", "evil.example", "X-Forwarded-Host", "evil.example",
               "X-Forwarded-Proto", "http"), ""), 200, null, false,
           r -> assertTrue(!r.body().contains("evil") && !r.body().contains("http:"), r.body()));
+      // Undertow's parser refuses an absolute-form target whose host is not the Host header's: 400, empty body
       c.add(PUBLIC, ep, "absolute-form target naming another host",
-          req("GET", "http://evil.example" + role + doc), 200, null, false,
-          r -> assertTrue(!r.body().contains("evil"), r.body()));
+          req("GET", "http://evil.example" + role + doc), 400, Catalogue.EMPTY_OR_JSON);
       c.add(PUBLIC, ep, "garbage If-None-Match", req("GET", role + doc,
           Catalogue.headers("If-None-Match", "\"" + "x".repeat(4000) + "\", W/\"y\", *x"), ""), 200, null);
       c.add(PUBLIC, ep, "If-None-Match star", req("GET", role + doc, Catalogue.headers("If-None-Match", "*"), ""),
           304, null);
-      c.add(PUBLIC, ep, "URL of 20,000 characters", get(role + doc + "?" + "a".repeat(20_000)), 431,
+      c.add(PUBLIC, ep, "URL of 20,000 characters", get(role + doc + "?" + "a".repeat(20_000)), 400,
           Catalogue.EMPTY_OR_JSON);
       c.add(PUBLIC, ep, "one header of 20,000 characters",
-          req("GET", role + doc, Catalogue.headers("X-Big", "b".repeat(20_000)), ""), 431, Catalogue.EMPTY_OR_JSON);
+          req("GET", role + doc, Catalogue.headers("X-Big", "b".repeat(20_000)), ""), 400, Catalogue.EMPTY_OR_JSON);
       java.util.Map<String, String> many = new java.util.LinkedHashMap<>();
       for (int i = 0; i < 200; i++) many.put("X-H" + i, "v");
       c.add(PUBLIC, ep, "200 headers", req("GET", role + doc, many, ""), 400, Catalogue.EMPTY_OR_JSON);
@@ -141,12 +141,12 @@ class PublicListenerCatalogueTest {
         "{\"account\":\"" + ACCOUNT + "\",\"engineer\":\"mallory\"}"), 404, "not_found");
     c.add(PUBLIC, other, "POST /token", Catalogue.form("grant_type=x"), 404, "not_found");
     c.add(PUBLIC, other, "OPTIONS *", req("OPTIONS", "*"), 404, "not_found");
-    c.add(PUBLIC, other, "CONNECT", req("CONNECT", "evil.example:443"), 404, "not_found");
+    c.add(PUBLIC, other, "CONNECT to another host", req("CONNECT", "evil.example:443"), 400, Catalogue.EMPTY_OR_JSON);
     return c;
   }
 
   @TestFactory
   Stream<DynamicTest> everyHostileRequestGetsItsExactAnswerAndLeavesTheServerHealthy() {
-    return catalogue.tests();
+    return catalogue.testsThenHealth();
   }
 }

@@ -53,17 +53,38 @@ public final class SsoIssuer implements AutoCloseable {
     // The mock names its key after the issuer id and keeps it for the life of the server: this is the key whose
     // public half it publishes at <issuer>/jwks.
     RSAKey key = keys.signingKey(ISSUER_ID).toRSAKey();
-    return new SsoIssuer(server, key, clock);
+    SsoIssuer sso = new SsoIssuer(server, key, clock);
+    sso.warmUp();
+    return sso;
+  }
+
+  /**
+   * The mock's first answers load much of Kotlin and Jackson and can take seconds on a busy machine; the server
+   * under test gives its SSO fetches 3 s. Asking once here keeps a slow first answer out of every test.
+   */
+  private void warmUp() {
+    for (String url : List.of(issuer() + "/.well-known/openid-configuration", jwksUrl())) {
+      try {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(url).toURL().openConnection();
+        c.setConnectTimeout(30_000);
+        c.setReadTimeout(30_000);
+        if (c.getResponseCode() != 200) throw new IllegalStateException(url + " answered " + c.getResponseCode());
+        c.getInputStream().readAllBytes();
+        c.disconnect();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
   }
 
   /** The issuer URL, as written in {@code sso.issuer} and in every token's {@code iss}. */
   public String issuer() {
-    String u = server.issuerUrl(ISSUER_ID).toString();
-    return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+    // 127.0.0.1, not the mock's "localhost": that may resolve to ::1 first, where nothing listens
+    return "http://127.0.0.1:" + server.baseUrl().port() + "/" + ISSUER_ID;
   }
 
   public String jwksUrl() {
-    return server.jwksUrl(ISSUER_ID).toString();
+    return issuer() + "/jwks";
   }
 
   /** The key the server trusts, private half included (only tests hold it). */

@@ -36,8 +36,8 @@ import java.util.Set;
  * keyed with the issuer's public key, PS* are refused before any key is looked at); no {@code jku}, {@code x5u},
  * {@code jwk}, {@code x5c} or {@code crit} header (never followed); a {@code kid} among the issuer's keys (see
  * {@link SsoKeys}); the signature; {@code iss} exactly {@code sso.issuer}; {@code aud} holds one of
- * {@code sso.audiences}; {@code exp} not passed (with {@link #CLOCK_SKEW} of leeway, and no more); {@code nbf} if
- * present; {@code iat} present, at most {@link #MAX_IAT_IN_FUTURE} ahead and no older than {@code sso.max-age};
+ * {@code sso.audiences}; {@code exp} not passed (with {@link #CLOCK_SKEW} of leeway, and no more); {@code nbf}, if
+ * present, at most {@link #MAX_IAT_IN_FUTURE} ahead; {@code iat} present, at most {@link #MAX_IAT_IN_FUTURE} ahead and no older than {@code sso.max-age};
  * {@code email} present, {@code email_verified: true} when required, its domain exactly one of
  * {@code sso.allowed-domains} (case-insensitive; subdomains do not count), its local part lower-cased a valid
  * engineer id.
@@ -45,7 +45,7 @@ import java.util.Set;
  * <p>Thread-safe. Time comes from the injected {@link Clock}.
  */
 public final class SsoVerifier {
-  /** Leeway on {@code exp} and {@code nbf} for clocks a little apart: a few seconds, no more. */
+  /** Leeway on {@code exp} for clocks a little apart: a few seconds, no more. */
   public static final Duration CLOCK_SKEW = Duration.ofSeconds(5);
   /** SPEC.md: a token issued more than 60 s in the future is refused. */
   public static final Duration MAX_IAT_IN_FUTURE = Duration.ofSeconds(60);
@@ -188,11 +188,12 @@ public final class SsoVerifier {
     if (exp == null) throw refuse(Reason.MISSING_CLAIM, "the SSO token has no exp");
     if (iat == null) throw refuse(Reason.MISSING_CLAIM, "the SSO token has no iat");
     if (!now.isBefore(exp.toInstant().plus(CLOCK_SKEW))) throw refuse(Reason.EXPIRED, "the SSO token has expired");
-    if (nbf != null && now.plus(CLOCK_SKEW).isBefore(nbf.toInstant())) {
-      throw refuse(Reason.NOT_YET_VALID, "the SSO token is not valid yet");
-    }
     if (iat.toInstant().isAfter(now.plus(MAX_IAT_IN_FUTURE))) {
       throw refuse(Reason.ISSUED_IN_FUTURE, "the SSO token is issued in the future");
+    }
+    // the issuer's clock may run ahead by as much as SPEC.md tolerates for iat (ID tokens often set nbf = iat)
+    if (nbf != null && now.plus(MAX_IAT_IN_FUTURE).isBefore(nbf.toInstant())) {
+      throw refuse(Reason.NOT_YET_VALID, "the SSO token is not valid yet");
     }
     if (iat.toInstant().plus(maxAge).isBefore(now)) {
       throw refuse(Reason.TOO_OLD, "the SSO token is older than sso.max-age: sign in again");

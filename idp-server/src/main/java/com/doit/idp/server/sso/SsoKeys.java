@@ -38,8 +38,8 @@ final class SsoKeys {
   record Fetching(
       Duration connectTimeout, Duration readTimeout, int maxBytes, Duration cacheTtl, Duration refetchInterval,
       Duration outageTolerance, Duration discoveryRetry) {
-    /** A login hangs on this, so a slow issuer fails fast; a JWKS is a few kB. */
-    static final Fetching DEFAULT = new Fetching(Duration.ofSeconds(3), Duration.ofSeconds(3), 256 * 1024,
+    /** A token request waits on this, so a slow issuer fails within seconds; a JWKS is a few kB. */
+    static final Fetching DEFAULT = new Fetching(Duration.ofSeconds(3), Duration.ofSeconds(5), 256 * 1024,
         Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofSeconds(10));
   }
 

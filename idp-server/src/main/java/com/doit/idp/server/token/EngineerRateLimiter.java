@@ -33,30 +33,36 @@ public final class EngineerRateLimiter {
 
   /** Takes one permit for the engineer; empty when granted, else how long until the next permit. */
   public Optional<Duration> acquire(String engineer) {
-    Bucket b = buckets.get(engineer, e -> new Bucket(limit.permits(), clock.millis()));
+    Bucket b = buckets.get(engineer, e -> new Bucket(limit, clock.millis()));
     return b.take(limit, clock.millis());
   }
 
+  /**
+   * Credit counted in integer units (one permit = {@code per} in milliseconds, refilled at {@code permits} units per
+   * millisecond), so waits are exact milliseconds with no rounding drift.
+   */
   private static final class Bucket {
-    private double tokens;
+    private long units;
     private long lastMillis;
 
-    Bucket(double tokens, long now) {
-      this.tokens = tokens;
+    Bucket(RateLimit limit, long now) {
+      this.units = limit.permits() * limit.per().toMillis();
       this.lastMillis = now;
     }
 
     synchronized Optional<Duration> take(RateLimit limit, long now) {
-      double perMilli = (double) limit.permits() / limit.per().toMillis();
+      long cost = limit.per().toMillis();
+      long capacity = limit.permits() * cost;
       if (now > lastMillis) {
-        tokens = Math.min(limit.permits(), tokens + (now - lastMillis) * perMilli);
+        units = Math.min(capacity, units + Math.min(capacity, now - lastMillis) * limit.permits());
         lastMillis = now;
       }
-      if (tokens >= 1) {
-        tokens -= 1;
+      if (units >= cost) {
+        units -= cost;
         return Optional.empty();
       }
-      return Optional.of(Duration.ofMillis((long) Math.ceil((1 - tokens) / perMilli)));
+      long missing = cost - units;
+      return Optional.of(Duration.ofMillis((missing + limit.permits() - 1) / limit.permits()));
     }
   }
 }

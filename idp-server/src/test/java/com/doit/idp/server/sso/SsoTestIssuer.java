@@ -39,6 +39,24 @@ public final class SsoTestIssuer implements AutoCloseable {
   public SsoTestIssuer() {
     server = new MockOAuth2Server(new OAuth2Config(false, null, null, false, new OAuth2TokenProvider(keys)));
     server.start(InetAddress.getLoopbackAddress(), 0);
+    warmUp();
+  }
+
+  /**
+   * The server generates its key and loads its JSON machinery on first use, which can take seconds on a busy
+   * machine: do it here, with a generous timeout, so no test meets the verifier's short fetch timeouts because of it.
+   */
+  private void warmUp() {
+    idToken("warm-up@" + DOMAIN);
+    try {
+      java.net.HttpURLConnection c = (java.net.HttpURLConnection) server.wellKnownUrl(ISSUER_ID).url().openConnection();
+      c.setConnectTimeout(30_000);
+      c.setReadTimeout(30_000);
+      c.getInputStream().readAllBytes();
+      c.disconnect();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   public URI issuer() {

@@ -49,6 +49,8 @@ final class SsoKeys {
   private volatile JWKSource<SecurityContext> source;
   private volatile long lastDiscoveryAttemptNanos;
   private volatile boolean discoveryAttempted;
+  /** True once the JWKS was read: from then on the cache (outage-tolerant) always holds keys. */
+  private volatile boolean loaded;
 
   SsoKeys(URI issuer, Fetching fetching) {
     this.issuer = issuer;
@@ -61,10 +63,14 @@ final class SsoKeys {
   List<JWK> select(JWKMatcher matcher) {
     JWKSource<SecurityContext> s = discovered();
     try {
-      return s.get(new JWKSelector(matcher), null);
+      List<JWK> found = s.get(new JWKSelector(matcher), null);
+      loaded = true;
+      return found;
     } catch (RateLimitReachedException e) {
-      // an unknown kid refetched the JWKS too often: the kid is unknown, the issuer is fine
-      return List.of();
+      // with keys in hand: an unknown kid refetched the JWKS too often, the kid is unknown and the issuer is fine;
+      // without: the issuer has not answered yet, and that is no fault of the caller's
+      if (loaded) return List.of();
+      throw new SsoException(SsoException.Reason.SSO_UNAVAILABLE, "the SSO issuer's keys cannot be fetched now");
     } catch (KeySourceException e) {
       log.warn("sso-jwks-unavailable: {}", e.getClass().getSimpleName());
       throw new SsoException(SsoException.Reason.SSO_UNAVAILABLE, "the SSO issuer's keys cannot be fetched now");

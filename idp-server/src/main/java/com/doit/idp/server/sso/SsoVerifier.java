@@ -176,7 +176,7 @@ public final class SsoVerifier {
     if (!issuer.equals(claims.getClaim("iss"))) throw refuse(Reason.WRONG_ISSUER, "the SSO token has another issuer");
     Object aud = claims.getClaim("aud");
     List<?> auds = aud instanceof List<?> l ? l : aud == null ? List.of() : List.of(aud);
-    if (auds.stream().noneMatch(audiences::contains)) {
+    if (auds.stream().noneMatch(x -> x instanceof String v && audiences.contains(v))) {
       throw refuse(Reason.WRONG_AUDIENCE, "the SSO token is not for this service");
     }
   }

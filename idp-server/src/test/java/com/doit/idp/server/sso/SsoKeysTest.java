@@ -168,4 +168,31 @@ class SsoKeysTest {
     assertTrue(v.isReady());
     assertEquals("carol", v.verify(token(a)).engineer());
   }
+
+  @Test
+  void aJwksThatWasNeverLoadedIsAnOutageOnEveryRequestNotAnUnknownKid() throws Exception {
+    RSAKey a = new RSAKeyGenerator(2048).keyID("a").generate();
+    server.answer(JWKS, new CountingServer.Answer(500, Map.of(), "{}"));
+    SsoVerifier v = verifier();
+    for (int i = 0; i < 4; i++) {
+      SsoException e = assertThrows(SsoException.class, () -> v.verify(token(a)));
+      assertEquals(Reason.SSO_UNAVAILABLE, e.reason(), "attempt " + i);
+    }
+    assertEquals(false, v.isReady());
+    assertTrue(server.count(JWKS) <= 2, "the JWKS fetches stay rate-limited during the outage");
+  }
+
+  @Test
+  void keysOnceLoadedKeepVerifyingThroughAnOutageOfTheIssuer() throws Exception {
+    RSAKey a = new RSAKeyGenerator(2048).keyID("a").generate();
+    RSAKey b = new RSAKeyGenerator(2048).keyID("b").generate();
+    publish(a);
+    SsoVerifier v = verifier();
+    assertEquals("carol", v.verify(token(a)).engineer());
+    server.answer(JWKS, new CountingServer.Answer(500, Map.of(), "{}"));
+    SsoException e = assertThrows(SsoException.class, () -> v.verify(token(b)));
+    assertEquals(Reason.UNKNOWN_KID, e.reason());
+    assertEquals("carol", v.verify(token(a)).engineer());
+    assertTrue(v.isReady());
+  }
 }

@@ -199,6 +199,7 @@ class SsoVerifierTest {
   void aTokenForAnotherAudienceIsRefused() {
     assertRefused(Reason.WRONG_AUDIENCE, issuer.idToken("someone-else", SsoTestIssuer.claims("a@doit.com", true), 600));
     assertRefused(Reason.WRONG_AUDIENCE, issuer.signWithIssuerKey(claims("a@doit.com").audience((String) null).build()));
+    assertRefused(Reason.WRONG_AUDIENCE, issuer.signWithIssuerKey(claims("a@doit.com").claim("aud", java.util.Arrays.asList(null, 7)).build()));
   }
 
   // --- times

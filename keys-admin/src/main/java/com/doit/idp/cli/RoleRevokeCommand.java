@@ -1,5 +1,6 @@
 package com.doit.idp.cli;
 
+import com.doit.idp.config.Values;
 import com.doit.idp.role.RoleException;
 import com.doit.idp.role.RoleId;
 import com.doit.idp.role.RoleKey;
@@ -41,8 +42,8 @@ final class RoleRevokeCommand extends CliCommand {
       printJson(m);
     } else {
       out().println("revoked role " + id + ": deleted " + r.keys().size() + (r.keys().size() == 1 ? " key" : " keys")
-          + " from the HSM; replicas stop serving it within roles.cache-ttl (" 
-          + com.doit.idp.config.Values.format(s.config().roles().cacheTtl()) + ")");
+          + " from the HSM; replicas stop serving it within roles.cache-ttl ("
+          + Values.format(s.config().roles().cacheTtl()) + ")");
     }
   }
 }

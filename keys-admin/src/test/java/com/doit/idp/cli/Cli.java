@@ -67,15 +67,20 @@ final class Cli {
     this.store = store;
     this.audit = dir.resolve("var/audit.log");
     this.configFile = dir.resolve("idp.conf");
-    StringBuilder conf = new StringBuilder()
-        .append("hsm.token-label = keys-admin-test\n")
-        .append("sso.issuer = https://sso.example.com\n")
-        .append("sso.audiences = aws-ops-idp\n")
-        .append("sso.allowed-domains = doit.com\n")
-        .append(java.util.Arrays.stream(extraConfigLines).anyMatch(l -> l.startsWith("audit.file"))
-            ? "" : "audit.file = " + audit + "\n");
-    for (String l : extraConfigLines) conf.append(l).append('\n');
-    write(configFile, conf.toString());
+    // Defaults for a valid configuration; each extra "key = value" line replaces the default of its key.
+    Map<String, String> conf = new java.util.LinkedHashMap<>();
+    conf.put("hsm.token-label", "keys-admin-test");
+    conf.put("sso.issuer", "https://sso.example.com");
+    conf.put("sso.audiences", "aws-ops-idp");
+    conf.put("sso.allowed-domains", "doit.com");
+    conf.put("audit.file", audit.toString());
+    for (String l : extraConfigLines) {
+      int eq = l.indexOf('=');
+      conf.put(l.substring(0, eq).strip(), l.substring(eq + 1).strip());
+    }
+    StringBuilder text = new StringBuilder();
+    conf.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+    write(configFile, text.toString());
     this.config = load(Optional.of(configFile), false);
   }
 

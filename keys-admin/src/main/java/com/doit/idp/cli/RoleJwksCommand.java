@@ -2,11 +2,12 @@ package com.doit.idp.cli;
 
 import com.doit.idp.role.RoleException;
 import com.doit.idp.role.RoleId;
-import com.doit.idp.role.RoleKey;
 import com.doit.idp.role.SupportRole;
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -28,8 +29,12 @@ final class RoleJwksCommand extends CliCommand {
       throw new RoleException(RoleException.Kind.NOT_FOUND,
           "role " + id + " expired at " + r.expiresAt() + ": it publishes nothing");
     }
-    // Only public members: toJSONObject(true) drops any private part (there is none, RoleKey refuses it).
-    JWKSet set = new JWKSet(r.publishedKeys(now).stream().map(RoleKey::publicJwk).toList());
-    out().println(JSONObjectUtils.toJSONString(set.toJSONObject(true)));
+    // Built as the public listener builds it (idp-server PublicDocuments), so the bytes are the same: toPublicJWK()
+    // although a RoleKey holds only public keys, because a private member must never be printed.
+    List<Map<String, Object>> keys = r.publishedKeys(now).stream()
+        .map(k -> k.publicJwk().toPublicJWK().toJSONObject()).toList();
+    Map<String, Object> jwks = new LinkedHashMap<>();
+    jwks.put("keys", keys);
+    out().println(JSONObjectUtils.toJSONString(jwks));
   }
 }

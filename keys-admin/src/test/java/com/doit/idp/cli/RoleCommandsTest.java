@@ -226,6 +226,9 @@ class RoleCommandsTest {
     Cli.Run r = cli.run("role", "jwks", ROLE).succeeds();
     assertEquals(1, r.out().lines().count());
     assertEquals(r.out(), cli.run("role", "jwks", ROLE, "--json").succeeds().out());
+    // Byte for byte what the public listener serves: {"keys":[...]} written compactly by nimbus.
+    assertEquals(com.nimbusds.jose.util.JSONObjectUtils.toJSONString(
+        Map.of("keys", List.of(store.list().get(0).publicJwk().toJSONObject()))) + "\n", r.out());
     Map<String, Object> jwks = r.json();
     assertEquals(List.of("keys"), List.copyOf(jwks.keySet()));
     Map<String, Object> key = ((List<Map<String, Object>>) jwks.get("keys")).get(0);

@@ -483,9 +483,22 @@ final class FakeAws implements AutoCloseable {
       case "ListAttachedRolePolicies" -> listAttachedRolePolicies(a, q);
       case "AttachRolePolicy" -> attachRolePolicy(a, q, true);
       case "DetachRolePolicy" -> attachRolePolicy(a, q, false);
-      default -> throw new IamError("InvalidAction", "Could not find operation " + action + " for version 2010-05-08");
+      default -> notImplemented(a, q);
     };
     return "<" + action + "Response xmlns=\"" + IAM_NS + "\">" + result + meta() + "</" + action + "Response>";
+  }
+
+  /**
+   * An action the fake does not model: IAM would authorize it first, and the template never allows any of them, so
+   * the answer is AccessDenied as on IAM; should the template ever allow one, the test fails loudly instead.
+   */
+  private String notImplemented(Account a, AwsQuery q) {
+    if (!q.action().matches("[A-Z][A-Za-z]{2,63}")) throw new IamError("InvalidAction", "Could not find operation " + q.action());
+    String resource = q.optional("RoleName") != null ? roleArnFor(a, q.optional("RoleName"))
+        : q.optional("PolicyArn") != null ? q.optional("PolicyArn")
+        : q.optional("OpenIDConnectProviderArn") != null ? q.optional("OpenIDConnectProviderArn") : "*";
+    authorize(a, q, resource);
+    throw new IamError("InvalidAction", "the fake does not implement " + q.action());
   }
 
   /** Faults first (throttling and outages come before anything else), then IAM's authorization. */

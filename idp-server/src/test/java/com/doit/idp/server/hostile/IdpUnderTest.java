@@ -10,7 +10,6 @@ import com.doit.idp.role.RoleService;
 import com.doit.idp.role.SigningAlgorithm;
 import com.doit.idp.role.SupportRole;
 import com.doit.idp.server.IdpServer;
-import com.doit.idp.server.ServerWiring;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,7 +28,7 @@ import java.util.Optional;
 import java.util.StringJoiner;
 
 /**
- * The real server, started as production starts it ({@link ServerWiring}), on free loopback ports, against a real
+ * The real server, started as production starts it ({@link IdpServer#builder}), on free loopback ports, against a real
  * SSO issuer ({@link SsoIssuer} on mock-oauth2-server) and a given HSM ({@code InMemoryRoleKeyStore} for speed, or
  * SoftHSM2). Time is a {@link TestClock} shared by the server, the SSO issuer and the test.
  *
@@ -89,7 +88,7 @@ public final class IdpUnderTest implements AutoCloseable {
       env.put("IDP_ADMIN_TOKEN_FILE", adminToken.toString());
       env.putAll(overrides);
       IdpConfig config = ConfigLoader.load(Optional.empty(), env, false);
-      IdpServer server = ServerWiring.start(config, store, clock);
+      IdpServer server = IdpServer.builder(config).roleKeyStore(store).clock(clock).start();
       // operators' acts on the same HSM, as keys-admin makes them; its lines go to a log of its own
       AuditLog adminAudit = new com.doit.idp.audit.FileAuditLog(dir.resolve("keys-admin-audit.log"));
       RoleService roles = new RoleService(store, RoleService.Settings.of(config), clock, adminAudit,

@@ -346,6 +346,14 @@ class TokenListenerCatalogueTest {
     List<DynamicTest> tests = new ArrayList<>(catalogue.testsThenHealth().toList());
     tests.add(DynamicTest.dynamicTest("no forged token made the server fetch from the attacker",
         () -> assertEquals(List.of(), canary.requests())));
+    tests.add(DynamicTest.dynamicTest("neither the audit log nor the metrics carry a token after all this", () -> {
+      RawHttp.Response metrics = idp.http("management").send(get("/metrics"));
+      assertEquals(200, metrics.status());
+      for (String where : List.of(metrics.body(), java.nio.file.Files.readString(idp.config().audit().file()))) {
+        assertTrue(!where.contains("eyJ"), "a JWT in the audit log or the metrics");
+        assertTrue(!where.contains(IdpUnderTest.ADMIN_TOKEN), "the admin token leaked");
+      }
+    }));
     return tests.stream();
   }
 

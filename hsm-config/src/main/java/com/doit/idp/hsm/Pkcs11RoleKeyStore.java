@@ -107,6 +107,8 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
   private final Duration maxBackoff;
   private final SecureRandom random = new SecureRandom();
   private final Object connectLock = new Object();
+  // "ref alg" -> public JWK; refs are random and never reused, so this survives reconnects.
+  private final Map<String, JWK> publicJwks = new ConcurrentHashMap<>();
 
   private volatile Connection current;
   private volatile boolean closed;
@@ -163,42 +165,8 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
     String label = metadata.toLabel();
     return call("generate", (c, s) -> {
       PKCS11 p = library.pkcs11();
-      boolean rsa = metadata.algorithm() == SigningAlgorithm.RS256;
-      List<CK_ATTRIBUTE> pub = new ArrayList<>(List.of(
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_CLASS, PKCS11Constants.CKO_PUBLIC_KEY),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_VERIFY, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_ENCRYPT, false),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_WRAP, false),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)));
-      List<CK_ATTRIBUTE> priv = new ArrayList<>(List.of(
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_CLASS, PKCS11Constants.CKO_PRIVATE_KEY),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_PRIVATE, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_SENSITIVE, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_EXTRACTABLE, false),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_SIGN, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_DECRYPT, false),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_UNWRAP, false),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)));
-      CK_MECHANISM mechanism;
-      if (rsa) {
-        mechanism = new CK_MECHANISM(PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN);
-        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_RSA));
-        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_MODULUS_BITS, 2048L));
-        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_PUBLIC_EXPONENT, F4));
-        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_RSA));
-      } else {
-        mechanism = new CK_MECHANISM(PKCS11Constants.CKM_EC_KEY_PAIR_GEN);
-        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_EC));
-        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_EC_PARAMS, P256_PARAMS));
-        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_EC));
-        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_DERIVE, false));
-      }
-      long[] handles = p.C_GenerateKeyPair(s.getSessionHandle(), mechanism,
-          pub.toArray(CK_ATTRIBUTE[]::new), priv.toArray(CK_ATTRIBUTE[]::new));
+      KeyPairTemplate t = KeyPairTemplate.of(metadata.algorithm(), true, label, id);
+      long[] handles = p.C_GenerateKeyPair(s.getSessionHandle(), t.mechanism(), t.publicKey(), t.privateKey());
       Handles h = new Handles(handles[0], handles[1]);
       JWK jwk = readPublicJwk(p, s.getSessionHandle(), h.pub, metadata.algorithm())
           .orElseThrow(() -> new HsmException("generate: the token returned an unreadable public key"));
@@ -240,7 +208,14 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
         String ref = HexFormat.of().formatHex(id);
         Long priv = privates.get(ref);
         if (priv == null) continue; // half a pair: being written by someone else, or a delete that stopped midway
-        Optional<JWK> jwk = readPublicJwk(p, sh, h, meta.get().algorithm());
+        // A key's public material never changes, so each key is read once per store, not on every listing: that
+        // halves the calls of a listing at a few thousand keys.
+        String jwkKey = ref + " " + meta.get().algorithm();
+        Optional<JWK> jwk = Optional.ofNullable(publicJwks.get(jwkKey));
+        if (jwk.isEmpty()) {
+          jwk = readPublicJwk(p, sh, h, meta.get().algorithm());
+          jwk.ifPresent(j -> publicJwks.put(jwkKey, j));
+        }
         if (jwk.isEmpty()) {
           LOG.debug("hsm.list skipped ref={}: key type does not match its label", ref);
           continue;
@@ -250,6 +225,7 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
         keys.add(new RoleKey(ref, jwk.get().getKeyID(), jwk.get(), meta.get()));
       }
       confirmToken(p, c);
+      publicJwks.keySet().removeIf(k -> !seen.containsKey(k.substring(0, k.indexOf(' '))));
       c.handles.keySet().retainAll(seen.keySet());
       c.handles.putAll(seen);
       return keys;
@@ -384,6 +360,13 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
         HsmException failure = Pkcs11Errors.toHsmException(operation, e);
         if (Pkcs11Errors.isGone(e)) markDown(c, failure.getMessage());
         throw failure;
+      } catch (HsmException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // The JDK's native glue reports some failures (out of memory in the library, a bad attribute conversion) as
+        // unchecked exceptions. Callers map HsmException to 503; anything else would be a 500 with a stack trace.
+        LOG.warn("hsm.{} failed in the PKCS#11 glue: {}", operation, e.getClass().getName());
+        throw new HsmException(operation + ": library failure (" + e.getClass().getSimpleName() + ")");
       }
       // Another store of this process reinitialised the library: our sessions died with no call failing. Nothing
       // was sent to the token, so reconnecting and trying once more is safe even for generate.
@@ -444,6 +427,49 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
 
   private static boolean isPinRefusal(String message) {
     return message.startsWith("login: CKR_PIN_");
+  }
+
+  /**
+   * What {@code C_GenerateKeyPair} gets for a key pair of our policy (class javadoc, SPEC.md). {@code token} false
+   * makes session objects, for {@link HsmCheck}'s temporary keys.
+   */
+  record KeyPairTemplate(CK_MECHANISM mechanism, CK_ATTRIBUTE[] publicKey, CK_ATTRIBUTE[] privateKey) {
+    static KeyPairTemplate of(SigningAlgorithm alg, boolean token, String label, byte[] id) {
+      List<CK_ATTRIBUTE> pub = new ArrayList<>(List.of(
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_CLASS, PKCS11Constants.CKO_PUBLIC_KEY),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, token),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_VERIFY, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_ENCRYPT, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_WRAP, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)));
+      List<CK_ATTRIBUTE> priv = new ArrayList<>(List.of(
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_CLASS, PKCS11Constants.CKO_PRIVATE_KEY),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, token),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_PRIVATE, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_SENSITIVE, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_EXTRACTABLE, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_SIGN, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_DECRYPT, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_UNWRAP, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)));
+      CK_MECHANISM mechanism;
+      if (alg == SigningAlgorithm.RS256) {
+        mechanism = new CK_MECHANISM(PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN);
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_RSA));
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_MODULUS_BITS, 2048L));
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_PUBLIC_EXPONENT, F4));
+        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_RSA));
+      } else {
+        mechanism = new CK_MECHANISM(PKCS11Constants.CKM_EC_KEY_PAIR_GEN);
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_EC));
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_EC_PARAMS, P256_PARAMS));
+        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_EC));
+        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_DERIVE, false));
+      }
+      return new KeyPairTemplate(mechanism, pub.toArray(CK_ATTRIBUTE[]::new), priv.toArray(CK_ATTRIBUTE[]::new));
+    }
   }
 
   /** One live pool and the object handles valid in it (handles may change across a reinitialisation). */
@@ -555,7 +581,7 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
    * The public JWK of a public key object ({@code use=sig}, {@code alg}, {@code kid} = RFC 7638 thumbprint), or empty
    * when the object is not the key type its label promises.
    */
-  private static Optional<JWK> readPublicJwk(PKCS11 p, long session, long handle, SigningAlgorithm alg)
+  static Optional<JWK> readPublicJwk(PKCS11 p, long session, long handle, SigningAlgorithm alg)
       throws PKCS11Exception {
     try {
       if (alg == SigningAlgorithm.RS256) {

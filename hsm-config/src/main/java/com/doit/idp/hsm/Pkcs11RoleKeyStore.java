@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
@@ -106,13 +107,16 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
   private final Duration minBackoff;
   private final Duration maxBackoff;
   private final SecureRandom random = new SecureRandom();
-  private final Object connectLock = new Object();
+  // Held briefly, for the fields below. Never held while waiting for the HSM or for the library's lock.
+  private final Object stateLock = new Object();
+  // Held by the one thread that reconnects; others fail fast instead of queueing behind a slow or hung HSM.
+  private final ReentrantLock reconnectLock = new ReentrantLock();
   // "ref alg" -> public JWK; refs are random and never reused, so this survives reconnects.
   private final Map<String, JWK> publicJwks = new ConcurrentHashMap<>();
 
   private volatile Connection current;
   private volatile boolean closed;
-  // Guarded by connectLock.
+  // Guarded by stateLock.
   private boolean attempted;
   private long failedGeneration = -1;
   private Instant nextAttempt = Instant.MIN;
@@ -290,12 +294,13 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
   /** Closes the sessions. Later calls throw {@link HsmException}. Idempotent. */
   @Override
   public void close() {
-    synchronized (connectLock) {
+    Connection c;
+    synchronized (stateLock) {
       closed = true;
-      Connection c = current;
+      c = current;
       current = null;
-      if (c != null) c.pool.close();
     }
+    if (c != null) c.pool.close();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -345,8 +350,8 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
   private <T> T call(String operation, Work<T> work) {
     for (int attempt = 0; ; attempt++) {
       Connection c = connection();
-      // Catch clauses of try-with-resources run after the resource is released: markDown (which takes connectLock)
-      // never runs under the library's shared lock, so it cannot deadlock with a reinitialisation.
+      // Catch clauses of try-with-resources run after the resource is released: markDown (which closes the pool,
+      // taking the library's shared lock again) never runs inside it.
       try (Pkcs11Library.Use u = library.use()) {
         if (c.pool.live()) {
           Session s = c.pool.borrow();
@@ -376,52 +381,82 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
   }
 
   private void markDown(Connection c, String reason) {
-    synchronized (connectLock) {
+    synchronized (stateLock) {
       if (current != c) return;
       current = null;
       failedGeneration = c.pool.generation();
       lastError = reason;
       // The first reconnect may happen at once (a transient loss recovers on the next call); failures back off.
       nextAttempt = Instant.MIN;
-      LOG.warn("hsm.down: {}", reason);
     }
+    LOG.warn("hsm.down: {}", reason);
     c.pool.close();
   }
 
+  /**
+   * The live connection, or a reconnect attempt by this thread. While another thread reconnects, or within the
+   * backoff after a failed attempt, throws {@link HsmException} at once: callers never queue behind an HSM that does
+   * not answer (the reconnect itself may wait for a reinitialisation, a login, a listing).
+   */
   private Connection connection() {
     Connection c = current;
     if (c != null) return c;
-    synchronized (connectLock) {
-      if (closed) throw new HsmException("hsm store closed");
-      if (current != null) return current;
-      if (permanentError != null) throw new HsmException(permanentError);
-      Instant now = clock.instant();
-      if (now.isBefore(nextAttempt)) throw new HsmException("hsm down (" + lastError + ")");
-      boolean retry = attempted;
-      attempted = true;
+    if (!reconnectLock.tryLock()) throw new HsmException("hsm down (reconnecting)");
+    try {
+      Instant now;
+      boolean retry;
+      long seen;
+      synchronized (stateLock) {
+        if (closed) throw new HsmException("hsm store closed");
+        if (current != null) return current;
+        if (permanentError != null) throw new HsmException(permanentError);
+        now = clock.instant();
+        if (now.isBefore(nextAttempt)) throw new HsmException("hsm down (" + lastError + ")");
+        retry = attempted;
+        attempted = true;
+        seen = failedGeneration;
+      }
       try {
         // Every attempt after the first starts from a fresh C_Initialize: a library that lost its device, or that
         // had not seen the token yet (SoftHSM2 reads its token directory at C_Initialize), recovers only that way.
-        failedGeneration = retry ? library.reinitialize(failedGeneration) : library.generation();
+        long generation = retry ? library.reinitialize(seen) : library.generation();
+        synchronized (stateLock) {
+          // If this attempt fails, the next one must reinitialise again, so it must know what it has seen.
+          failedGeneration = generation;
+        }
         SessionPool pool = SessionPool.open(library, config.tokenLabel(), config.pin(), config.sessions(), borrowTimeout);
         Connection fresh = new Connection(pool);
-        current = fresh;
+        boolean closedMeanwhile;
+        synchronized (stateLock) {
+          closedMeanwhile = closed;
+          if (!closedMeanwhile) current = fresh;
+        }
+        if (closedMeanwhile) {
+          pool.close();
+          throw new HsmException("hsm store closed");
+        }
         if (retry) {
           list(); // refresh the handles: they are not stable across C_Initialize
           LOG.info("hsm.up after reconnect");
         }
-        backoff = minBackoff;
+        synchronized (stateLock) {
+          backoff = minBackoff;
+        }
         return fresh;
       } catch (HsmException e) {
-        lastError = e.getMessage();
-        if (isPinRefusal(e.getMessage())) {
-          permanentError = "hsm login refused (" + e.getMessage() + "); fix the PIN and restart";
-          throw new HsmException(permanentError);
+        synchronized (stateLock) {
+          lastError = e.getMessage();
+          if (isPinRefusal(e.getMessage())) {
+            permanentError = "hsm login refused (" + e.getMessage() + "); fix the PIN and restart";
+            throw new HsmException(permanentError);
+          }
+          nextAttempt = now.plus(backoff);
+          backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
         }
-        nextAttempt = now.plus(backoff);
-        backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
         throw e;
       }
+    } finally {
+      reconnectLock.unlock();
     }
   }
 

@@ -94,13 +94,14 @@ final class HsmCheckCommand extends CliCommand {
     for (HsmCheck.AlgorithmCheck a : r.algorithms()) {
       out.println(String.format(Locale.ROOT, "%-14s%s: %s", a.algorithm(), a.ok() ? "ok" : "FAILED", a.detail()));
     }
-    String keys = r.roleKeys() < 0 ? "not counted" : r.roleKeys() + (r.roleKeys() == 1 ? " key" : " keys")
-        + " (" + r.objectsUsed() + " objects)";
-    if (r.capacityObjects().isPresent()) {
-      keys += String.format(Locale.ROOT, " of %d objects: %.1f%%", r.capacityObjects().getAsLong(),
-          r.usage().orElse(0.0) * 100);
+    String keys;
+    if (r.roleKeys() < 0) {
+      keys = "not counted";
     } else {
-      keys += "; capacity unknown (give --capacity)";
+      keys = r.roleKeys() + (r.roleKeys() == 1 ? " key" : " keys") + " (" + r.objectsUsed() + " objects)";
+      keys += r.capacityObjects().isPresent()
+          ? String.format(Locale.ROOT, " of %d objects: %.1f%%", r.capacityObjects().getAsLong(), r.usage().orElse(0.0) * 100)
+          : "; capacity unknown (give --capacity)";
     }
     out.println("role keys     " + keys);
     if (r.maxLabelLength().isPresent()) out.println("label limit   " + r.maxLabelLength().getAsLong() + " characters");

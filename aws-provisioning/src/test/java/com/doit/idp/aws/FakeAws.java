@@ -258,6 +258,7 @@ final class FakeAws implements AutoCloseable {
   private final Map<String, String[]> sessions = new LinkedHashMap<>(); // access key -> {account, token}
   private final List<Received> received = new ArrayList<>();
   private final List<Fault> faults = new ArrayList<>();
+  private final Map<String, java.util.function.Consumer<Account>> interlopers = new LinkedHashMap<>();
   private final List<Map<String, Object>> allowStatements;
   private final String managementRoleName;
   private Instant clock = Instant.parse("2026-01-01T00:00:00Z");
@@ -317,6 +318,11 @@ final class FakeAws implements AutoCloseable {
   /** Fails every IAM request of {@code action} with {@code code} until {@link #clearFaults()}. */
   synchronized void failAlways(String action, String code) {
     faults.add(new Fault(action, 1, code, true));
+  }
+
+  /** Runs {@code change} just before the next IAM request of {@code action}: another writer got there first. */
+  synchronized void beforeNext(String action, java.util.function.Consumer<Account> change) {
+    interlopers.put(action, change);
   }
 
   synchronized void clearFaults() {
@@ -462,6 +468,8 @@ final class FakeAws implements AutoCloseable {
     if (!"2010-05-08".equals(q.optional("Version"))) throw new IamError("InvalidAction", "unsupported Version");
     Account a = accounts.get(sessions.get(accessKey)[0]);
     String action = q.action();
+    java.util.function.Consumer<Account> interloper = interlopers.remove(action);
+    if (interloper != null) interloper.accept(a);
     String result = switch (action) {
       case "ListOpenIDConnectProviders" -> listProviders(a, q);
       case "GetOpenIDConnectProvider" -> getProvider(a, q);

@@ -31,7 +31,7 @@ import java.util.Optional;
  *   <li>the SSO token ({@link SsoVerifier}): {@code invalid_grant} with the verifier's reason, or 503
  *       {@code temporarily_unavailable} when the SSO issuer cannot be read;
  *   <li>the engineer's rate limit: 429 {@code too_many_requests} with {@code Retry-After} (after the SSO check,
- *       because the limit is per engineer; unauthenticated requests are bounded by the HTTP layer);
+ *       because the limit is per engineer: requests without a valid SSO token are not limited here);
  *   <li>the target: {@code invalid_target} when {@code audience} is not {@code issuer.audience}, {@code resource}
  *       is not a role ARN, its role name is not {@code <prefix><this engineer>}, or this engineer has no active role
  *       in that account. The role looked up is always (ARN's account, verified engineer): the engineer in the

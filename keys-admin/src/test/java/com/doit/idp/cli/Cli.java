@@ -155,6 +155,51 @@ final class Cli {
     return r;
   }
 
+  /**
+   * Runs with the configuration of this fixture and a provisioner that talks to {@code aws} (the fake STS and IAM of
+   * aws-provisioning's test-jar) with test credentials.
+   */
+  Run runWithAws(com.doit.idp.aws.FakeAws aws, String... args) {
+    Environment env = new Environment() {
+      @Override
+      public IdpConfig loadConfig(Optional<Path> file, boolean dev) {
+        return config;
+      }
+
+      @Override
+      public Path home() {
+        return dir;
+      }
+
+      @Override
+      public RoleKeyStore openStore(IdpConfig c) {
+        return new BorrowedStore(store);
+      }
+
+      @Override
+      public java.time.Clock clock() {
+        return clock;
+      }
+
+      @Override
+      public String user() {
+        return "tester";
+      }
+
+      @Override
+      public com.doit.idp.aws.Provisioner provisioner(IdpConfig c) {
+        return com.doit.idp.aws.ProvisioningFixture.provisioner(aws, com.doit.idp.role.RoleNames.of(c),
+            c.aws().oidcThumbprints());
+      }
+    };
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = new KeysAdmin(env, new PrintWriter(out), new PrintWriter(err)).run(args);
+    Run r = new Run(code, out.toString(), err.toString());
+    runs.add(r);
+    return r;
+  }
+
   /** The audit log's lines, parsed. */
   List<Map<String, Object>> auditLines() {
     if (!Files.exists(audit)) return List.of();

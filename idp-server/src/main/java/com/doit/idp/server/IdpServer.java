@@ -331,6 +331,11 @@ public final class IdpServer implements AutoCloseable {
     }
 
     @Override
+    public void refused(ClientError error, String requestId, String remoteAddr) {
+      exchange.refusedBeforeParsing(error, new RequestContext(requestId, remoteAddr));
+    }
+
+    @Override
     public Map<String, Object> roles(String bearerToken) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("roles", roleList.rolesFor(bearerToken));

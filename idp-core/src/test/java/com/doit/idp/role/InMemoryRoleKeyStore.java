@@ -30,6 +30,7 @@ public final class InMemoryRoleKeyStore implements RoleKeyStore {
   private final Map<String, RoleKey> keys = new ConcurrentHashMap<>();
   private final Map<String, KeyPair> pairs = new ConcurrentHashMap<>();
   private final AtomicBoolean failing = new AtomicBoolean();
+  private final Map<String, Map.Entry<String, JWK>> planted = new ConcurrentHashMap<>();
 
   public void fail(boolean on) {
     failing.set(on);
@@ -71,7 +72,23 @@ public final class InMemoryRoleKeyStore implements RoleKeyStore {
   @Override
   public List<RoleKey> list() {
     check();
-    return new ArrayList<>(keys.values());
+    List<RoleKey> all = new ArrayList<>(keys.values());
+    // Planted objects are read back the way an HSM backend reads labels: only a label that parses is a role key.
+    planted.forEach((ref, e) -> KeyMetadata.parseLabel(e.getKey())
+        .ifPresent(m -> all.add(new RoleKey(ref, e.getValue().getKeyID(), e.getValue(), m))));
+    return all;
+  }
+
+  /**
+   * Stores a public key under a raw label, as another program sharing an HSM might; {@link #list()} reports it only
+   * if the label parses, like the HSM backends. For the contract test of foreign and damaged labels.
+   */
+  public void plantRaw(String label) {
+    RoleKey donor = generate(new KeyMetadata(new RoleId("000000000000", "donor"), SigningAlgorithm.ES256,
+        java.time.Instant.EPOCH, java.util.Optional.empty(), java.time.Instant.EPOCH));
+    keys.remove(donor.ref());
+    pairs.remove(donor.ref());
+    planted.put(donor.ref(), Map.entry(label, donor.publicJwk()));
   }
 
   @Override

@@ -1,0 +1,579 @@
+package com.doit.idp.hsm;
+
+import com.doit.idp.config.IdpConfig;
+import com.doit.idp.role.HsmException;
+import com.doit.idp.role.KeyMetadata;
+import com.doit.idp.role.RoleKey;
+import com.doit.idp.role.RoleKeyStore;
+import com.doit.idp.role.SigningAlgorithm;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
+import iaik.pkcs.pkcs11.Session;
+import iaik.pkcs.pkcs11.TokenException;
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
+import sun.security.pkcs11.wrapper.CK_MECHANISM;
+import sun.security.pkcs11.wrapper.PKCS11;
+import iaik.pkcs.pkcs11.wrapper.PKCS11Constants;
+import sun.security.pkcs11.wrapper.PKCS11Exception;
+
+/**
+ * The role key store on a PKCS#11 token (SoftHSM2 in tests; AWS CloudHSM, YubiHSM 2, Thales Luna in production, see
+ * {@code hsm-config/templates/}).
+ *
+ * <h2>Objects</h2>
+ * A role key is a key pair generated inside the token in one {@code C_GenerateKeyPair} call, so it appears atomically:
+ * RSA-2048 (e = 65537) for RS256, EC P-256 for ES256. The private half is {@code CKA_TOKEN}, {@code CKA_PRIVATE},
+ * {@code CKA_SENSITIVE}, not {@code CKA_EXTRACTABLE}, sign-only (SPEC.md: nothing can read it out). Both halves carry
+ * the same {@code CKA_LABEL} ({@link KeyMetadata#toLabel()}) and the same random 16-byte {@code CKA_ID}; the
+ * {@link RoleKey#ref()} is the hex of that id.
+ *
+ * <h2>The public half is the record</h2>
+ * {@link #list()} reads the metadata from the public key's label only, and finds the private key by {@code CKA_ID}
+ * only. So {@link #relabel} writes the public half first: if it stops after that, every reader already sees the new
+ * metadata and the private half merely shows a stale label to someone browsing the token; if the first write fails,
+ * nothing changed. {@link #delete} destroys the private half first: if it stops after that, no signing key is left,
+ * and {@code list()} skips the lonely public half (retrying the delete removes it). Pairs that lack a half are never
+ * listed and never deleted by us (another process may be in the middle of writing them).
+ *
+ * <h2>Why not the JDK's SunPKCS11 KeyStore</h2>
+ * It exposes a private key only when a certificate sits next to it (we have none, and minting self-signed
+ * certificates just to be listed would be noise on the token), and it loads by scanning every object of the token
+ * on {@code KeyStore.load}, with no way to refresh part of it. This class talks PKCS#11 directly: the xipki IAIK
+ * wrapper for the library, slots and sessions, and the JDK's native functions for the few calls whose exact template
+ * matters (generation, search, batched attribute reads), so that one listing costs one search per object class and
+ * one {@code C_GetAttributeValue} per object.
+ *
+ * <h2>Cost</h2>
+ * {@code list()} is two full token scans (SoftHSM2 has no index on labels): call it on a schedule
+ * ({@code RoleDirectory}) or for an operator command, never per request. It also refreshes the cache of object
+ * handles by ref, so {@link #signer}, {@link #relabel} and {@link #delete} do not search; only a ref this store has
+ * never seen (a key created by another replica since our last listing) costs one search by {@code CKA_ID}.
+ *
+ * <h2>Concurrency and faults</h2>
+ * Thread-safe. Every call borrows a session from a {@link SessionPool} of {@code hsm.sessions} sessions, waiting at
+ * most the borrow timeout and then failing with {@link HsmException} {@code "hsm busy"}. When a call fails with a
+ * return code that means the device, the token or the sessions are gone ({@code CKR_DEVICE_ERROR},
+ * {@code CKR_DEVICE_REMOVED}, {@code CKR_TOKEN_NOT_PRESENT}, {@code CKR_SESSION_HANDLE_INVALID},
+ * {@code CKR_CRYPTOKI_NOT_INITIALIZED}, {@code CKR_GENERAL_ERROR}, {@code CKR_USER_NOT_LOGGED_IN}, ...), the store
+ * marks itself down ({@link #isUp()}), drops the pool, and the next call reconnects: {@code C_Finalize},
+ * {@code C_Initialize}, find the token by label, log in, open the sessions, list to refresh the handles. Failed
+ * reconnects back off exponentially (so a dead HSM is not hammered); within the backoff, calls fail at once. A PIN the
+ * token refuses is never retried, since retries would lock the user PIN: fix it and restart.
+ *
+ * <p>Every method throws {@link HsmException} whose message names the operation and the PKCS#11 return code, never
+ * the PIN.
+ */
+public final class Pkcs11RoleKeyStore implements RoleKeyStore {
+  private static final Logger LOG = LoggerFactory.getLogger(Pkcs11RoleKeyStore.class);
+
+  /** How long a caller waits for a free session before "hsm busy". */
+  public static final Duration DEFAULT_BORROW_TIMEOUT = Duration.ofSeconds(2);
+  /** The first wait after a failed reconnect; it doubles up to {@link #DEFAULT_MAX_BACKOFF}. */
+  public static final Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(500);
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+
+  // DER of the OID 1.2.840.10045.3.1.7 (secp256r1, "P-256"), as CKA_EC_PARAMS wants it.
+  private static final byte[] P256_PARAMS = HexFormat.of().parseHex("06082a8648ce3d030107");
+  private static final byte[] F4 = {1, 0, 1};
+  private static final int FIND_BATCH = 256;
+
+  private final IdpConfig.Hsm config;
+  private final Pkcs11Library library;
+  private final Clock clock;
+  private final Duration borrowTimeout;
+  private final Duration minBackoff;
+  private final Duration maxBackoff;
+  private final SecureRandom random = new SecureRandom();
+  private final Object connectLock = new Object();
+
+  private volatile Connection current;
+  private volatile boolean closed;
+  // Guarded by connectLock.
+  private boolean attempted;
+  private long failedGeneration = -1;
+  private Instant nextAttempt = Instant.MIN;
+  private Duration backoff;
+  private String lastError = "not connected yet";
+  private String permanentError;
+
+  /** A store with the default timeouts and the system clock. See {@link #Pkcs11RoleKeyStore(IdpConfig.Hsm, Clock, Duration, Duration, Duration)}. */
+  public Pkcs11RoleKeyStore(IdpConfig.Hsm config) {
+    this(config, Clock.systemUTC(), DEFAULT_BORROW_TIMEOUT, DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF);
+  }
+
+  /**
+   * Loads the library and tries to connect. A token that does not answer yet is not an error here: the store starts
+   * down and connects on a later call. Throws {@link HsmException} when the library cannot be loaded at all.
+   *
+   * @param clock decides when the reconnect backoff has passed (tests inject one instead of sleeping)
+   * @param borrowTimeout the longest a call waits for a free session
+   * @param minBackoff the wait after the first failed reconnect; doubles up to {@code maxBackoff}
+   */
+  public Pkcs11RoleKeyStore(
+      IdpConfig.Hsm config, Clock clock, Duration borrowTimeout, Duration minBackoff, Duration maxBackoff) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.borrowTimeout = Objects.requireNonNull(borrowTimeout, "borrowTimeout");
+    this.minBackoff = Objects.requireNonNull(minBackoff, "minBackoff");
+    this.maxBackoff = Objects.requireNonNull(maxBackoff, "maxBackoff");
+    this.backoff = minBackoff;
+    this.library = Pkcs11Library.get(config.library());
+    try {
+      connection();
+    } catch (HsmException e) {
+      LOG.warn("hsm.connect failed, store starts down: {}", e.getMessage());
+    }
+  }
+
+  /** True while the store holds live sessions; false from a device-level failure until a reconnect succeeds. */
+  public boolean isUp() {
+    return current != null && !closed;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // RoleKeyStore
+
+  @Override
+  public RoleKey generate(KeyMetadata metadata) {
+    Objects.requireNonNull(metadata, "metadata");
+    byte[] id = new byte[16];
+    random.nextBytes(id);
+    String label = metadata.toLabel();
+    return call("generate", (c, s) -> {
+      PKCS11 p = library.pkcs11();
+      boolean rsa = metadata.algorithm() == SigningAlgorithm.RS256;
+      List<CK_ATTRIBUTE> pub = new ArrayList<>(List.of(
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_CLASS, PKCS11Constants.CKO_PUBLIC_KEY),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_VERIFY, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_ENCRYPT, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_WRAP, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)));
+      List<CK_ATTRIBUTE> priv = new ArrayList<>(List.of(
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_CLASS, PKCS11Constants.CKO_PRIVATE_KEY),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_PRIVATE, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_SENSITIVE, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_EXTRACTABLE, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_SIGN, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_DECRYPT, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_UNWRAP, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)));
+      CK_MECHANISM mechanism;
+      if (rsa) {
+        mechanism = new CK_MECHANISM(PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN);
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_RSA));
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_MODULUS_BITS, 2048L));
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_PUBLIC_EXPONENT, F4));
+        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_RSA));
+      } else {
+        mechanism = new CK_MECHANISM(PKCS11Constants.CKM_EC_KEY_PAIR_GEN);
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_EC));
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_EC_PARAMS, P256_PARAMS));
+        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_EC));
+        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_DERIVE, false));
+      }
+      long[] handles = p.C_GenerateKeyPair(s.getSessionHandle(), mechanism,
+          pub.toArray(CK_ATTRIBUTE[]::new), priv.toArray(CK_ATTRIBUTE[]::new));
+      Handles h = new Handles(handles[0], handles[1]);
+      JWK jwk = readPublicJwk(p, s.getSessionHandle(), h.pub, metadata.algorithm())
+          .orElseThrow(() -> new HsmException("generate: the token returned an unreadable public key"));
+      String ref = HexFormat.of().formatHex(id);
+      c.handles.put(ref, h);
+      return new RoleKey(ref, jwk.getKeyID(), jwk, metadata);
+    });
+  }
+
+  @Override
+  public List<RoleKey> list() {
+    return call("list", (c, s) -> {
+      PKCS11 p = library.pkcs11();
+      long sh = s.getSessionHandle();
+      // The private halves, by id. Their labels are not read: the public half is the record (see class javadoc).
+      Map<String, Long> privates = new HashMap<>();
+      for (long h : find(p, sh, PKCS11Constants.CKO_PRIVATE_KEY, null)) {
+        Optional<byte[]> id = readId(p, sh, h);
+        id.ifPresent(bytes -> privates.put(HexFormat.of().formatHex(bytes), h));
+      }
+      List<RoleKey> keys = new ArrayList<>();
+      Map<String, Handles> seen = new HashMap<>();
+      for (long h : find(p, sh, PKCS11Constants.CKO_PUBLIC_KEY, null)) {
+        CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL), new CK_ATTRIBUTE(PKCS11Constants.CKA_ID)};
+        try {
+          p.C_GetAttributeValue(sh, h, a);
+        } catch (PKCS11Exception e) {
+          if (Pkcs11Errors.isGone(e)) throw e;
+          continue; // a foreign object without a label or id
+        }
+        char[] labelChars = a[0].getCharArray();
+        byte[] id = a[1].getByteArray();
+        if (labelChars == null || id == null) continue;
+        Optional<KeyMetadata> meta = KeyMetadata.parseLabel(new String(labelChars));
+        if (meta.isEmpty()) continue;
+        String ref = HexFormat.of().formatHex(id);
+        Long priv = privates.get(ref);
+        if (priv == null) continue; // half a pair: being written by someone else, or a delete that stopped midway
+        Optional<JWK> jwk = readPublicJwk(p, sh, h, meta.get().algorithm());
+        if (jwk.isEmpty()) {
+          LOG.debug("hsm.list skipped ref={}: key type does not match its label", ref);
+          continue;
+        }
+        Handles handles = new Handles(h, priv);
+        seen.put(ref, handles);
+        keys.add(new RoleKey(ref, jwk.get().getKeyID(), jwk.get(), meta.get()));
+      }
+      c.handles.keySet().retainAll(seen.keySet());
+      c.handles.putAll(seen);
+      return keys;
+    });
+  }
+
+  @Override
+  public RoleKey relabel(RoleKey key, KeyMetadata metadata) {
+    Objects.requireNonNull(metadata, "metadata");
+    if (metadata.algorithm() != key.algorithm()) throw new IllegalArgumentException("relabel cannot change a key's algorithm");
+    char[] label = metadata.toLabel().toCharArray();
+    return call("relabel", (c, s) -> {
+      PKCS11 p = library.pkcs11();
+      Handles h = handles(c, p, s, key.ref());
+      if (h == null || !h.complete()) throw new HsmException("relabel: no such key " + key.kid());
+      // Public first: it is the record (class javadoc), so a relabel that stops midway is already complete for
+      // every reader.
+      p.C_SetAttributeValue(s.getSessionHandle(), h.pub, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
+      p.C_SetAttributeValue(s.getSessionHandle(), h.priv, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
+      return key.withMetadata(metadata);
+    });
+  }
+
+  @Override
+  public void delete(RoleKey key) {
+    call("delete", (c, s) -> {
+      PKCS11 p = library.pkcs11();
+      Handles h = handles(c, p, s, key.ref());
+      if (h == null) return null;
+      c.handles.remove(key.ref());
+      // Private first: once it is gone nothing can sign, and a lonely public half is never listed.
+      destroyIfPresent(p, s.getSessionHandle(), h.priv);
+      destroyIfPresent(p, s.getSessionHandle(), h.pub);
+      return null;
+    });
+  }
+
+  @Override
+  public JWSSigner signer(RoleKey key) {
+    return new Pkcs11JwsSigner(this, key);
+  }
+
+  @Override
+  public void ping() {
+    call("ping", (c, s) -> {
+      // Session info proves the library and the session answer; token info makes the library look at the token
+      // (for SoftHSM2, the token directory), which is what goes away in an outage.
+      PKCS11 p = library.pkcs11();
+      p.C_GetSessionInfo(s.getSessionHandle());
+      p.C_GetTokenInfo(c.pool.slotId());
+      return null;
+    });
+  }
+
+  /** Closes the sessions. Later calls throw {@link HsmException}. Idempotent. */
+  @Override
+  public void close() {
+    synchronized (connectLock) {
+      closed = true;
+      Connection c = current;
+      current = null;
+      if (c != null) c.pool.close();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Signing, for Pkcs11JwsSigner
+
+  /** Signs {@code data} with the key's private half using {@code mechanism}; the raw PKCS#11 signature. */
+  byte[] sign(RoleKey key, long mechanism, byte[] data) {
+    return call("sign", (c, s) -> {
+      PKCS11 p = library.pkcs11();
+      Handles h = handles(c, p, s, key.ref());
+      if (h == null || !h.complete()) throw new HsmException("sign: no such key " + key.kid());
+      try {
+        p.C_SignInit(s.getSessionHandle(), new CK_MECHANISM(mechanism), h.priv);
+      } catch (PKCS11Exception e) {
+        if (e.getErrorCode() == PKCS11Constants.CKR_KEY_HANDLE_INVALID
+            || e.getErrorCode() == PKCS11Constants.CKR_OBJECT_HANDLE_INVALID) {
+          // Deleted by another replica since we listed it.
+          c.handles.remove(key.ref());
+          throw new HsmException("sign: no such key " + key.kid());
+        }
+        throw e;
+      }
+      return p.C_Sign(s.getSessionHandle(), data);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Calls, faults and reconnection
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c, Session s) throws TokenException, PKCS11Exception;
+  }
+
+  /** Work on a raw session, for tests and the hsm check of this package. */
+  @FunctionalInterface
+  interface SessionWork<T> {
+    T run(PKCS11 pkcs11, long session) throws TokenException, PKCS11Exception;
+  }
+
+  /** Runs {@code work} on a pooled session, with this store's fault handling. */
+  <T> T withSession(String operation, SessionWork<T> work) {
+    return call(operation, (c, s) -> work.run(library.pkcs11(), s.getSessionHandle()));
+  }
+
+  private <T> T call(String operation, Work<T> work) {
+    for (int attempt = 0; ; attempt++) {
+      Connection c = connection();
+      // Catch clauses of try-with-resources run after the resource is released: markDown (which takes connectLock)
+      // never runs under the library's shared lock, so it cannot deadlock with a reinitialisation.
+      try (Pkcs11Library.Use u = library.use()) {
+        if (c.pool.live()) {
+          Session s = c.pool.borrow();
+          try {
+            return work.run(c, s);
+          } finally {
+            c.pool.release(s);
+          }
+        }
+      } catch (TokenException | PKCS11Exception e) {
+        HsmException failure = Pkcs11Errors.toHsmException(operation, e);
+        if (Pkcs11Errors.isGone(e)) markDown(c, failure.getMessage());
+        throw failure;
+      }
+      // Another store of this process reinitialised the library: our sessions died with no call failing. Nothing
+      // was sent to the token, so reconnecting and trying once more is safe even for generate.
+      markDown(c, operation + ": sessions lost (library reinitialised)");
+      if (attempt > 0) throw new HsmException(operation + ": hsm reconnecting");
+    }
+  }
+
+  private void markDown(Connection c, String reason) {
+    synchronized (connectLock) {
+      if (current != c) return;
+      current = null;
+      failedGeneration = c.pool.generation();
+      lastError = reason;
+      // The first reconnect may happen at once (a transient loss recovers on the next call); failures back off.
+      nextAttempt = Instant.MIN;
+      LOG.warn("hsm.down: {}", reason);
+    }
+    c.pool.close();
+  }
+
+  private Connection connection() {
+    Connection c = current;
+    if (c != null) return c;
+    synchronized (connectLock) {
+      if (closed) throw new HsmException("hsm store closed");
+      if (current != null) return current;
+      if (permanentError != null) throw new HsmException(permanentError);
+      Instant now = clock.instant();
+      if (now.isBefore(nextAttempt)) throw new HsmException("hsm down (" + lastError + ")");
+      boolean retry = attempted;
+      attempted = true;
+      try {
+        // Every attempt after the first starts from a fresh C_Initialize: a library that lost its device, or that
+        // had not seen the token yet (SoftHSM2 reads its token directory at C_Initialize), recovers only that way.
+        failedGeneration = retry ? library.reinitialize(failedGeneration) : library.generation();
+        SessionPool pool = SessionPool.open(library, config.tokenLabel(), config.pin(), config.sessions(), borrowTimeout);
+        Connection fresh = new Connection(pool);
+        current = fresh;
+        if (retry) {
+          list(); // refresh the handles: they are not stable across C_Initialize
+          LOG.info("hsm.up after reconnect");
+        }
+        backoff = minBackoff;
+        return fresh;
+      } catch (HsmException e) {
+        lastError = e.getMessage();
+        if (isPinRefusal(e.getMessage())) {
+          permanentError = "hsm login refused (" + e.getMessage() + "); fix the PIN and restart";
+          throw new HsmException(permanentError);
+        }
+        nextAttempt = now.plus(backoff);
+        backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+        throw e;
+      }
+    }
+  }
+
+  private static boolean isPinRefusal(String message) {
+    return message.startsWith("login: CKR_PIN_");
+  }
+
+  /** One live pool and the object handles valid in it (handles may change across a reinitialisation). */
+  private static final class Connection {
+    final SessionPool pool;
+    final Map<String, Handles> handles = new ConcurrentHashMap<>();
+
+    Connection(SessionPool pool) {
+      this.pool = pool;
+    }
+  }
+
+  /** Object handles of both halves; -1 for a half that is missing (only from a search, for delete). */
+  private record Handles(long pub, long priv) {
+    boolean complete() {
+      return pub >= 0 && priv >= 0;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // PKCS#11 helpers (run inside call(), on a borrowed session)
+
+  /** The cached handles of a ref, or a search by CKA_ID for a ref this store has never listed; null when gone. */
+  private Handles handles(Connection c, PKCS11 p, Session s, String ref) throws PKCS11Exception {
+    Handles h = c.handles.get(ref);
+    if (h != null) return h;
+    byte[] id;
+    try {
+      id = HexFormat.of().parseHex(ref);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    long sh = s.getSessionHandle();
+    long[] pubs = find(p, sh, PKCS11Constants.CKO_PUBLIC_KEY, id);
+    long[] privs = find(p, sh, PKCS11Constants.CKO_PRIVATE_KEY, id);
+    if (pubs.length == 0 && privs.length == 0) return null;
+    // A half-deleted pair still needs its other half removed, so return what there is (-1 for a missing half).
+    h = new Handles(pubs.length > 0 ? pubs[0] : -1, privs.length > 0 ? privs[0] : -1);
+    if (h.complete()) c.handles.put(ref, h);
+    return h;
+  }
+
+  private static long[] find(PKCS11 p, long session, long objectClass, byte[] id) throws PKCS11Exception {
+    List<CK_ATTRIBUTE> template = new ArrayList<>(List.of(
+        new CK_ATTRIBUTE(PKCS11Constants.CKA_CLASS, objectClass),
+        new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true)));
+    if (id != null) template.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id));
+    p.C_FindObjectsInit(session, template.toArray(CK_ATTRIBUTE[]::new));
+    long[] all = new long[0];
+    try {
+      while (true) {
+        long[] batch = p.C_FindObjects(session, FIND_BATCH);
+        if (batch == null || batch.length == 0) break;
+        long[] grown = Arrays.copyOf(all, all.length + batch.length);
+        System.arraycopy(batch, 0, grown, all.length, batch.length);
+        all = grown;
+      }
+    } finally {
+      try {
+        p.C_FindObjectsFinal(session);
+      } catch (PKCS11Exception e) {
+        // A failed search already failed; the session's search state dies with it.
+      }
+    }
+    return all;
+  }
+
+  private static Optional<byte[]> readId(PKCS11 p, long session, long handle) throws PKCS11Exception {
+    CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(PKCS11Constants.CKA_ID)};
+    try {
+      p.C_GetAttributeValue(session, handle, a);
+    } catch (PKCS11Exception e) {
+      if (Pkcs11Errors.isGone(e)) throw e;
+      return Optional.empty();
+    }
+    return Optional.ofNullable(a[0].getByteArray());
+  }
+
+  private static void destroyIfPresent(PKCS11 p, long session, long handle) throws PKCS11Exception {
+    if (handle < 0) return;
+    try {
+      p.C_DestroyObject(session, handle);
+    } catch (PKCS11Exception e) {
+      long code = e.getErrorCode();
+      // Already gone (deleted by another replica): deleting is idempotent.
+      if (code != PKCS11Constants.CKR_OBJECT_HANDLE_INVALID && code != PKCS11Constants.CKR_KEY_HANDLE_INVALID) throw e;
+    }
+  }
+
+  /**
+   * The public JWK of a public key object ({@code use=sig}, {@code alg}, {@code kid} = RFC 7638 thumbprint), or empty
+   * when the object is not the key type its label promises.
+   */
+  private static Optional<JWK> readPublicJwk(PKCS11 p, long session, long handle, SigningAlgorithm alg)
+      throws PKCS11Exception {
+    try {
+      if (alg == SigningAlgorithm.RS256) {
+        CK_ATTRIBUTE[] a = {
+            new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE),
+            new CK_ATTRIBUTE(PKCS11Constants.CKA_MODULUS),
+            new CK_ATTRIBUTE(PKCS11Constants.CKA_PUBLIC_EXPONENT)};
+        p.C_GetAttributeValue(session, handle, a);
+        if (a[0].getLong() != PKCS11Constants.CKK_RSA) return Optional.empty();
+        BigInteger n = new BigInteger(1, a[1].getByteArray());
+        BigInteger e = new BigInteger(1, a[2].getByteArray());
+        if (n.bitLength() < 2048) return Optional.empty(); // aws-sts-rules.md: RS256 keys are at least 2048 bits
+        return Optional.of(new RSAKey.Builder(Base64URL.encode(n), Base64URL.encode(e))
+            .keyUse(KeyUse.SIGNATURE).algorithm(alg.jws()).keyIDFromThumbprint().build());
+      }
+      CK_ATTRIBUTE[] a = {
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_EC_PARAMS),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_EC_POINT)};
+      p.C_GetAttributeValue(session, handle, a);
+      if (a[0].getLong() != PKCS11Constants.CKK_EC || !Arrays.equals(P256_PARAMS, a[1].getByteArray())) {
+        return Optional.empty();
+      }
+      byte[] point = uncompressedPoint(a[2].getByteArray());
+      if (point == null) return Optional.empty();
+      return Optional.of(new ECKey.Builder(Curve.P_256,
+              Base64URL.encode(Arrays.copyOfRange(point, 1, 33)), Base64URL.encode(Arrays.copyOfRange(point, 33, 65)))
+          .keyUse(KeyUse.SIGNATURE).algorithm(alg.jws()).keyIDFromThumbprint().build());
+    } catch (PKCS11Exception e) {
+      if (Pkcs11Errors.isGone(e)) throw e;
+      return Optional.empty();
+    } catch (JOSEException | IllegalArgumentException | NullPointerException e) {
+      // Not a point on P-256, or attributes missing: not a key we made.
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The 65-byte uncompressed P-256 point ({@code 04 || X || Y}) from {@code CKA_EC_POINT}, which PKCS#11 v2.20+
+   * defines as a DER OCTET STRING around it ({@code 04 41 04 ...}); some libraries return the bare point. Null for
+   * anything else (compressed points are not ours).
+   */
+  static byte[] uncompressedPoint(byte[] ecPoint) {
+    if (ecPoint == null) return null;
+    if (ecPoint.length == 67 && ecPoint[0] == 0x04 && ecPoint[1] == 0x41 && ecPoint[2] == 0x04) {
+      return Arrays.copyOfRange(ecPoint, 2, 67);
+    }
+    if (ecPoint.length == 65 && ecPoint[0] == 0x04) return ecPoint.clone();
+    return null;
+  }
+}

@@ -1,0 +1,179 @@
+package com.doit.idp.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.doit.idp.role.SigningAlgorithm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  static final String PIN = "s3cret-pin-4711";
+  @TempDir Path dir;
+
+  Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("IDP_HSM_PIN", PIN);
+    env.put("PATH", "/usr/bin");
+    return env;
+  }
+
+  Path file(String... lines) throws IOException {
+    Path f = dir.resolve("idp.conf");
+    Files.write(f, List.of(lines));
+    return f;
+  }
+
+  Path minimal(String... extra) throws IOException {
+    List<String> lines = new java.util.ArrayList<>(List.of(
+        "hsm.token-label = idp", "sso.issuer = https://accounts.example.com # the company SSO",
+        "sso.audiences = client-1, client-2", "sso.allowed-domains = Example.com"));
+    lines.addAll(List.of(extra));
+    return file(lines.toArray(String[]::new));
+  }
+
+  ConfigException refused(Path f) {
+    return assertThrows(ConfigException.class, () -> ConfigLoader.load(Optional.of(f), env(), false));
+  }
+
+  @Test
+  void aMinimalFileGetsTheDefaultsOfTheSpec() throws IOException {
+    IdpConfig c = ConfigLoader.load(Optional.of(minimal()), env(), false);
+    assertEquals("https://oidc.aws-ops.doit-intl.com", c.issuer().baseUrl());
+    assertEquals("DoiT-Support-", c.issuer().rolePrefix());
+    assertEquals("sts.amazonaws.com", c.issuer().audience());
+    assertEquals(new HostPort("0.0.0.0", 8080), c.listen().publicListener().address());
+    assertEquals(new HostPort("127.0.0.1", 9090), c.listen().management().address());
+    assertEquals(List.of("client-1", "client-2"), c.sso().audiences());
+    assertEquals(List.of("example.com"), c.sso().allowedDomains());
+    assertEquals(Duration.ofHours(1), c.sso().maxAge());
+    assertEquals(Duration.ofSeconds(300), c.tokens().lifetime());
+    assertEquals(SigningAlgorithm.RS256, c.tokens().algorithm());
+    assertEquals(Duration.ofDays(30), c.roles().maxTtl());
+    assertEquals(Duration.ofSeconds(30), c.roles().cacheTtl());
+    assertEquals(3000, c.roles().maxActive());
+    assertEquals(65536, c.http().maxBody());
+    assertEquals(new RateLimit(60, Duration.ofMinutes(1)), c.http().rateLimit());
+    assertEquals(8, c.hsm().sessions());
+    assertTrue(c.admin().token().isEmpty());
+  }
+
+  @Test
+  void environmentVariablesOverrideTheFile() throws IOException {
+    Map<String, String> env = env();
+    env.put("IDP_SSO_ALLOWED_DOMAINS", "doit.com,doit-intl.com");
+    env.put("IDP_TOKENS_LIFETIME", "15m");
+    IdpConfig c = ConfigLoader.load(Optional.of(minimal()), env, false);
+    assertEquals(List.of("doit.com", "doit-intl.com"), c.sso().allowedDomains());
+    assertEquals(Duration.ofMinutes(15), c.tokens().lifetime());
+  }
+
+  @Test
+  void unknownKeysAndVariablesStopTheStartNamingThem() throws IOException {
+    assertTrue(refused(minimal("sso.isuer = x")).getMessage().contains("sso.isuer"));
+    Map<String, String> env = env();
+    env.put("IDP_SSO_ISUER", "x");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Optional.of(minimal()), env, false));
+    assertTrue(e.getMessage().contains("IDP_SSO_ISUER"));
+    assertTrue(refused(minimal("tokens.lifetime = 300s", "tokens.lifetime = 60s")).getMessage().contains("twice"));
+    assertTrue(refused(file("this is not a setting")).getMessage().contains("key = value"));
+  }
+
+  @Test
+  void invalidValuesAreRefusedNamingTheKey() throws IOException {
+    Map<String, String> bad = Map.of(
+        "tokens.lifetime", "3601s",
+        "http.jwks-max-age", "0s",
+        "roles.default-ttl", "31d",
+        "tokens.algorithm", "HS256",
+        "http.rate-limit", "many",
+        "listen.public", "nowhere",
+        "hsm.sessions", "0",
+        "sso.issuer", "http://sso.example.com",
+        "sso.allowed-domains", "not a domain",
+        "roles.cache-ttl", "30 seconds");
+    for (Map.Entry<String, String> e : bad.entrySet()) {
+      ConfigException ex = refused(minimal(e.getKey() + " = " + e.getValue()));
+      assertTrue(ex.getMessage().startsWith(e.getKey() + ":") || ex.getMessage().contains(": " + e.getKey() + ":")
+          || ex.getMessage().contains("roles.default-ttl"), ex.getMessage());
+    }
+  }
+
+  @Test
+  void outsideDevTheIssuerBaseMustBeHttpsWithoutPortQueryOrTrailingSlash() throws IOException {
+    for (String base : List.of("http://oidc.example.com", "https://oidc.example.com:8443", "https://oidc.example.com/",
+        "https://oidc.example.com?x=1", "https://" + "a".repeat(200) + ".com")) {
+      assertTrue(refused(minimal("issuer.base-url = " + base)).getMessage().startsWith("issuer.base-url:"), base);
+    }
+    IdpConfig c = ConfigLoader.load(Optional.of(minimal("issuer.base-url = https://oidc.example.com/idp")), env(), false);
+    assertEquals("https://oidc.example.com/idp", c.issuer().baseUrl());
+  }
+
+  @Test
+  void devAllowsALoopbackHttpIssuerAndNoSsoIssuerButOnlyLoopbackListeners() throws IOException {
+    Path f = file("hsm.token-label = dev", "sso.allowed-domains = example.com", "issuer.base-url = http://127.0.0.1:8080",
+        "listen.public = 127.0.0.1:8080", "listen.token = 127.0.0.1:8081");
+    IdpConfig c = ConfigLoader.load(Optional.of(f), env(), true);
+    assertTrue(c.dev());
+    assertTrue(c.sso().issuer().isEmpty());
+    Path open = file("hsm.token-label = dev", "sso.allowed-domains = example.com", "issuer.base-url = http://127.0.0.1:8080");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Optional.of(open), env(), true));
+    assertTrue(e.getMessage().startsWith("listen.public:"));
+  }
+
+  @Test
+  void thePinComesFromTheEnvironmentOrItsFileAndNeverPrints() throws IOException {
+    IdpConfig c = ConfigLoader.load(Optional.of(minimal()), env(), false);
+    assertFalse(c.toString().contains(PIN));
+    assertEquals(PIN, new String(c.hsm().pin().reveal()));
+
+    Path pinFile = dir.resolve("pin");
+    Files.writeString(pinFile, "from-file-1234\n");
+    Map<String, String> noPin = new HashMap<>(env());
+    noPin.remove("IDP_HSM_PIN");
+    IdpConfig fromFile = ConfigLoader.load(Optional.of(minimal("hsm.pin-file = " + pinFile)), noPin, false);
+    assertEquals("from-file-1234", new String(fromFile.hsm().pin().reveal()));
+
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Optional.of(minimal()), noPin, false));
+    assertTrue(e.getMessage().contains("IDP_HSM_PIN"));
+  }
+
+  @Test
+  void errorsNeverQuoteTheAdminTokenOrPin() throws IOException {
+    Path token = dir.resolve("admin.token");
+    Files.writeString(token, "short");
+    ConfigException e = refused(minimal("admin.token-file = " + token));
+    assertTrue(e.getMessage().startsWith("admin.token-file:"));
+    assertFalse(e.getMessage().contains("short"));
+  }
+
+  @Test
+  void theAdminTokenIsComparedWholly() throws IOException {
+    Path token = dir.resolve("admin.token");
+    Files.writeString(token, "0123456789abcdef0123\n");
+    IdpConfig c = ConfigLoader.load(Optional.of(minimal("admin.token-file = " + token)), env(), false);
+    Secret s = c.admin().token().orElseThrow();
+    assertTrue(s.matches("0123456789abcdef0123".toCharArray()));
+    assertFalse(s.matches("0123456789abcdef012".toCharArray()));
+    assertFalse(s.matches("0123456789abcdef01234".toCharArray()));
+    assertFalse(s.matches("".toCharArray()));
+    assertFalse(s.matches(null));
+    assertEquals("[redacted]", s.toString());
+  }
+
+  @Test
+  void variableNamesFollowTheSpec() {
+    assertEquals("IDP_SSO_ALLOWED_DOMAINS", ConfigLoader.variableOf("sso.allowed-domains"));
+    assertEquals("IDP_LISTEN_PUBLIC_TLS_CERT", ConfigLoader.variableOf("listen.public.tls-cert"));
+  }
+}

@@ -44,7 +44,7 @@ public record Options(
 
   public static Options fullRun() {
     return new Options(false, Path.of("docs/PERFORMANCE.md"), Path.of("bench/target/bench-work"), Path.of("."),
-        "bin/bench", true, "auto", 3, 3.0, 4, 2, List.of(1, 2, 8, 32), 64, 10, 3000, 3, 24, 4, true, List.of());
+        "bin/bench", true, "auto", 3, 2.0, 4, 2, List.of(1, 2, 8, 32), 64, 10, 3000, 3, 24, 4, true, List.of());
   }
 
   public static Options smokeRun() {

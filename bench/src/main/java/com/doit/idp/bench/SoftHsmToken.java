@@ -72,6 +72,13 @@ final class SoftHsmToken {
   }
 
   /**
+   * CKA_ID and CKA_LABEL of part 1's keys: "bench-limit". SunPKCS11 sets neither by itself, and
+   * {@code Pkcs11RoleKeyStore.list()} (as of this writing) throws "Not a byte[]" on a private key without a CKA_ID
+   * instead of skipping it as a foreign object; with both set, the keys are foreign objects it skips.
+   */
+  static final String LIMIT_KEY_HEX = HexFormat.of().formatHex("bench-limit".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+  /**
    * A SunPKCS11 configuration for this token's slot whose generated keys are token objects with the attributes
    * the product uses (SPEC.md: CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE true, CKA_EXTRACTABLE false).
    */
@@ -82,13 +89,15 @@ final class SoftHsmToken {
         slot = %d
         attributes(generate, *, *) = {
           CKA_TOKEN = true
+          CKA_ID = 0h%s
+          CKA_LABEL = 0h%s
         }
         attributes(generate, CKO_PRIVATE_KEY, *) = {
           CKA_PRIVATE = true
           CKA_SENSITIVE = true
           CKA_EXTRACTABLE = false
         }
-        """.formatted(LIBRARY, slot);
+        """.formatted(LIBRARY, slot, LIMIT_KEY_HEX, LIMIT_KEY_HEX);
     try {
       Files.writeString(file, cfg);
       return file;

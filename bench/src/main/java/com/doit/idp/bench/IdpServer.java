@@ -32,11 +32,14 @@ final class IdpServer implements AutoCloseable {
 
   final Ports ports;
   final double startSeconds;
+  /** Wall-clock time the JVM was spawned, to place the log's timestamps on the start's timeline. */
+  final java.time.Instant spawnedAt;
   final Path log;
   private final Process process;
 
-  private IdpServer(Ports ports, double startSeconds, Path log, Process process) {
+  private IdpServer(Ports ports, double startSeconds, java.time.Instant spawnedAt, Path log, Process process) {
     this.ports = ports;
+    this.spawnedAt = spawnedAt;
     this.startSeconds = startSeconds;
     this.log = log;
     this.process = process;
@@ -85,6 +88,7 @@ final class IdpServer implements AutoCloseable {
     HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.managementPort + "/readyz"))
         .timeout(Duration.ofSeconds(2)).GET().build();
     long t0 = System.nanoTime();
+    java.time.Instant spawned = java.time.Instant.now();
     Process p;
     try {
       p = pb.start();
@@ -99,7 +103,7 @@ final class IdpServer implements AutoCloseable {
         }
         try {
           if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-            return new IdpServer(ports, (System.nanoTime() - t0) / 1e9, log, p);
+            return new IdpServer(ports, (System.nanoTime() - t0) / 1e9, spawned, log, p);
           }
         } catch (IOException notYet) {
           // not listening yet
@@ -113,6 +117,33 @@ final class IdpServer implements AutoCloseable {
     }
     Proc.stop(p, Duration.ofSeconds(10));
     throw new IllegalStateException("the server was not ready within " + timeout.toSeconds() + " s: " + tail(log));
+  }
+
+  /**
+   * Seconds from the spawn to the first log line that contains each marker (the server's log lines start with an
+   * ISO-8601 instant); markers not found are left out.
+   */
+  java.util.Map<String, Double> timeline(java.util.List<String> markers) {
+    java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+    try {
+      for (String line : Files.readAllLines(log)) {
+        int sp = line.indexOf(' ');
+        if (sp < 20) continue;
+        java.time.Instant at;
+        try {
+          at = java.time.Instant.parse(line.substring(0, sp));
+        } catch (java.time.format.DateTimeParseException e) {
+          continue;
+        }
+        if (out.isEmpty()) out.put("first log line", Duration.between(spawnedAt, at).toMillis() / 1000.0);
+        for (String m : markers) {
+          if (!out.containsKey(m) && line.contains(m)) out.put(m, Duration.between(spawnedAt, at).toMillis() / 1000.0);
+        }
+      }
+    } catch (IOException e) {
+      // no timeline then
+    }
+    return out;
   }
 
   static String tail(Path log) {

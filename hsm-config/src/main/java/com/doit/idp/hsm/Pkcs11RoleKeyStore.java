@@ -213,6 +213,9 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
     return call("list", (c, s) -> {
       PKCS11 p = library.pkcs11();
       long sh = s.getSessionHandle();
+      // SoftHSM2 answers a search on a token whose storage vanished with an empty result, not an error; asking for
+      // the token info first and last turns "the HSM is gone" into a failure instead of "every role is gone".
+      confirmToken(p, c);
       // The private halves, by id. Their labels are not read: the public half is the record (see class javadoc).
       Map<String, Long> privates = new HashMap<>();
       for (long h : find(p, sh, PKCS11Constants.CKO_PRIVATE_KEY, null)) {
@@ -246,6 +249,7 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
         seen.put(ref, handles);
         keys.add(new RoleKey(ref, jwk.get().getKeyID(), jwk.get(), meta.get()));
       }
+      confirmToken(p, c);
       c.handles.keySet().retainAll(seen.keySet());
       c.handles.putAll(seen);
       return keys;
@@ -263,8 +267,15 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
       if (h == null || !h.complete()) throw new HsmException("relabel: no such key " + key.kid());
       // Public first: it is the record (class javadoc), so a relabel that stops midway is already complete for
       // every reader.
-      p.C_SetAttributeValue(s.getSessionHandle(), h.pub, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
-      p.C_SetAttributeValue(s.getSessionHandle(), h.priv, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
+      try {
+        p.C_SetAttributeValue(s.getSessionHandle(), h.pub, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
+        p.C_SetAttributeValue(s.getSessionHandle(), h.priv, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
+      } catch (PKCS11Exception e) {
+        if (!isHandleInvalid(e)) throw e;
+        confirmToken(p, c);
+        c.handles.remove(key.ref());
+        throw new HsmException("relabel: no such key " + key.kid());
+      }
       return key.withMetadata(metadata);
     });
   }
@@ -277,8 +288,8 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
       if (h == null) return null;
       c.handles.remove(key.ref());
       // Private first: once it is gone nothing can sign, and a lonely public half is never listed.
-      destroyIfPresent(p, s.getSessionHandle(), h.priv);
-      destroyIfPresent(p, s.getSessionHandle(), h.pub);
+      destroyIfPresent(p, c, s.getSessionHandle(), h.priv);
+      destroyIfPresent(p, c, s.getSessionHandle(), h.pub);
       return null;
     });
   }
@@ -323,9 +334,10 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
       try {
         p.C_SignInit(s.getSessionHandle(), new CK_MECHANISM(mechanism), h.priv);
       } catch (PKCS11Exception e) {
-        if (e.getErrorCode() == PKCS11Constants.CKR_KEY_HANDLE_INVALID
-            || e.getErrorCode() == PKCS11Constants.CKR_OBJECT_HANDLE_INVALID) {
-          // Deleted by another replica since we listed it.
+        if (isHandleInvalid(e)) {
+          // Deleted by another replica since we listed it, or the token lost its storage (SoftHSM2 says the same
+          // then): only a token that still answers makes it the former.
+          confirmToken(p, c);
           c.handles.remove(key.ref());
           throw new HsmException("sign: no such key " + key.kid());
         }
@@ -467,7 +479,10 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
     long sh = s.getSessionHandle();
     long[] pubs = find(p, sh, PKCS11Constants.CKO_PUBLIC_KEY, id);
     long[] privs = find(p, sh, PKCS11Constants.CKO_PRIVATE_KEY, id);
-    if (pubs.length == 0 && privs.length == 0) return null;
+    if (pubs.length == 0 && privs.length == 0) {
+      confirmToken(p, c);
+      return null;
+    }
     // A half-deleted pair still needs its other half removed, so return what there is (-1 for a missing half).
     h = new Handles(pubs.length > 0 ? pubs[0] : -1, privs.length > 0 ? privs[0] : -1);
     if (h.complete()) c.handles.put(ref, h);
@@ -510,15 +525,30 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
     return Optional.ofNullable(a[0].getByteArray());
   }
 
-  private static void destroyIfPresent(PKCS11 p, long session, long handle) throws PKCS11Exception {
+  private static void destroyIfPresent(PKCS11 p, Connection c, long session, long handle) throws PKCS11Exception {
     if (handle < 0) return;
     try {
       p.C_DestroyObject(session, handle);
     } catch (PKCS11Exception e) {
-      long code = e.getErrorCode();
-      // Already gone (deleted by another replica): deleting is idempotent.
-      if (code != PKCS11Constants.CKR_OBJECT_HANDLE_INVALID && code != PKCS11Constants.CKR_KEY_HANDLE_INVALID) throw e;
+      if (!isHandleInvalid(e)) throw e;
+      // Already gone (deleted by another replica): deleting is idempotent. But a revocation must never "succeed"
+      // against a token that lost its storage and will bring the key back, so the token must still answer.
+      confirmToken(p, c);
     }
+  }
+
+  private static boolean isHandleInvalid(PKCS11Exception e) {
+    return e.getErrorCode() == PKCS11Constants.CKR_OBJECT_HANDLE_INVALID
+        || e.getErrorCode() == PKCS11Constants.CKR_KEY_HANDLE_INVALID;
+  }
+
+  /**
+   * Throws unless the token answers {@code C_GetTokenInfo}. SoftHSM2 reports a token whose storage vanished only
+   * there ({@code CKR_GENERAL_ERROR}); searches then return nothing and object handles turn invalid, which would
+   * otherwise read as "no keys" or "already deleted".
+   */
+  private static void confirmToken(PKCS11 p, Connection c) throws PKCS11Exception {
+    p.C_GetTokenInfo(c.pool.slotId());
   }
 
   /**

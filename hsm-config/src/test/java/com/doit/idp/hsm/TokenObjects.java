@@ -62,6 +62,20 @@ final class TokenObjects {
     });
   }
 
+  /** Every token object (CKA_TOKEN true) the logged-in user can see, of any class. */
+  static int countTokenObjects(Pkcs11RoleKeyStore store) {
+    return store.withSession("test count", (p, s) -> {
+      p.C_FindObjectsInit(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true)});
+      try {
+        int n = 0;
+        for (long[] batch = p.C_FindObjects(s, 512); batch.length > 0; batch = p.C_FindObjects(s, 512)) n += batch.length;
+        return n;
+      } finally {
+        p.C_FindObjectsFinal(s);
+      }
+    });
+  }
+
   static boolean readBoolean(Pkcs11RoleKeyStore store, long handle, long attribute) {
     return store.withSession("test read", (p, s) -> {
       CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(attribute)};

@@ -1,0 +1,117 @@
+# Shared by bin/idp-server, bin/keys-admin, bin/check-token and bin/test. Sourced, never run.
+# Needs bash 4+, GNU coreutils; Java 17 and Maven 3.6+ on PATH.
+
+# The project root, whatever the caller's working directory (symlinks to bin/ scripts resolved).
+IDP_ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd -P)"
+IDP_VERSION="0.1.0-SNAPSHOT"
+IDP_SOFTHSM_LIB="/usr/lib/softhsm/libsofthsm2.so"
+# SunPKCS11's native wrapper is not exported by the JDK; the PKCS#11 code calls it (same flags as Surefire's).
+IDP_JAVA_FLAGS=(--add-exports jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED
+                --add-opens jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED)
+
+idp_say() { printf '%s\n' "$*" >&2; }
+idp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Runs a command as root: directly when we are root, through `sudo -n` when that works without a
+# password; returns 1 otherwise (never prompts: scripts run in CI too).
+idp_as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo -n "$@"
+  else return 1
+  fi
+}
+
+# Installs Debian packages through apt-get (SPEC.md "Running it": install SoftHSM2 when it is absent and we may).
+idp_apt_install() {
+  if ! command -v apt-get >/dev/null 2>&1; then
+    idp_die "$* missing and there is no apt-get here: install $* with your package manager, then re-run"
+  fi
+  if ! idp_as_root true; then
+    idp_die "$* missing: install it as root, for example: sudo apt-get update && sudo apt-get install -y $*"
+  fi
+  idp_say "installing $* (apt-get)..."
+  idp_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 \
+    || idp_die "apt-get update failed: install $* by hand, then re-run"
+  idp_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2 \
+    || idp_die "apt-get install $* failed: install it by hand, then re-run"
+}
+
+idp_ensure_softhsm() {
+  if command -v softhsm2-util >/dev/null 2>&1 && [ -f "$IDP_SOFTHSM_LIB" ]; then return 0; fi
+  idp_apt_install softhsm2
+  [ -f "$IDP_SOFTHSM_LIB" ] || idp_die "softhsm2 installed but $IDP_SOFTHSM_LIB is missing"
+}
+
+idp_ensure_java() {
+  command -v java >/dev/null 2>&1 || idp_die "java not found: install Java 17 (Debian: apt-get install openjdk-17-jdk-headless)"
+  command -v mvn >/dev/null 2>&1 || idp_die "mvn not found: install Maven 3.6+ (Debian: apt-get install maven)"
+}
+
+# The jars and dependency folders the bin/ scripts run from.
+IDP_ARTIFACTS=(
+  "idp-server/target/idp-server-$IDP_VERSION.jar" "idp-server/target/lib"
+  "keys-admin/target/keys-admin-$IDP_VERSION.jar" "keys-admin/target/lib"
+)
+
+# Succeeds when a jar or lib folder is missing, or any main source or pom is newer than one.
+idp_build_needed() {
+  local a oldest=""
+  for a in "${IDP_ARTIFACTS[@]}"; do
+    [ -e "$IDP_ROOT/$a" ] || return 0
+    if [ -z "$oldest" ] || [ "$IDP_ROOT/$a" -ot "$oldest" ]; then oldest="$IDP_ROOT/$a"; fi
+  done
+  # A lib folder's mtime only moves when its entries change: compare against the jars' and the folders' files.
+  [ -n "$(find "$IDP_ROOT" -path "$IDP_ROOT/var" -prune -o -path '*/target' -prune -o -path '*/.git' -prune -o \
+      \( -path '*/src/main/*' -o -name pom.xml \) -type f -newer "$oldest" -print -quit)" ]
+}
+
+# Builds what is missing or stale: `mvn -B -DskipTests package` over the whole reactor (the server and
+# keys-admin need every module). Prints one line per module as it goes; the full log is var/build.log.
+idp_ensure_built() {
+  idp_build_needed || return 0
+  idp_ensure_java
+  mkdir -p "$IDP_ROOT/var"
+  # Two scripts started together build once: the second waits, then finds the jars fresh.
+  exec 9>"$IDP_ROOT/var/build.lock"
+  if command -v flock >/dev/null 2>&1; then flock 9; fi
+  if ! idp_build_needed; then exec 9>&-; return 0; fi
+  local started=$SECONDS status
+  idp_say "building (mvn -B -DskipTests package; the first build downloads dependencies; log: var/build.log)"
+  set +e
+  (cd "$IDP_ROOT" && mvn -B -ntp -DskipTests package) 2>&1 | tee "$IDP_ROOT/var/build.log" \
+    | grep --line-buffered -E '^\[INFO\] Building .*\[[0-9]+/[0-9]+\]|BUILD (SUCCESS|FAILURE)|^\[ERROR\]' \
+    | sed -u -e 's/^\[INFO\] Building /  building /' -e 's/^\[INFO\] /  /' >&2
+  status=${PIPESTATUS[0]}
+  set -e
+  exec 9>&-
+  if [ "$status" -ne 0 ]; then
+    idp_die "build failed (exit $status): see var/build.log"
+  fi
+  # Maven keeps a jar's mtime when nothing changed: touch them so the next run does not rebuild for nothing.
+  local a
+  for a in "${IDP_ARTIFACTS[@]}"; do touch "$IDP_ROOT/$a"; done
+  idp_say "built in $((SECONDS - started)) s"
+}
+
+# Runs a main class from a module's jar and its target/lib, with idp.home set to the project root.
+idp_exec_java() {
+  local module="$1" main="$2"
+  shift 2
+  exec java "${IDP_JAVA_FLAGS[@]}" -Didp.home="$IDP_ROOT" \
+    -cp "$IDP_ROOT/$module/target/$module-$IDP_VERSION.jar:$IDP_ROOT/$module/target/lib/*" "$main" "$@"
+}
+
+# True when the arguments hold --dev (before or after a command, as SPEC.md allows for keys-admin).
+idp_has_dev_flag() {
+  local a
+  for a in "$@"; do
+    [ "$a" = "--" ] && return 1
+    [ "$a" = "--dev" ] && return 0
+  done
+  return 1
+}
+
+IDP_DEV_DIR="$IDP_ROOT/var/dev"
+IDP_DEV_SOFTHSM_CONF="$IDP_DEV_DIR/softhsm2.conf"
+IDP_DEV_CONF="$IDP_DEV_DIR/idp.conf"
+IDP_DEV_TOKEN_LABEL="aws-ops-idp-dev"

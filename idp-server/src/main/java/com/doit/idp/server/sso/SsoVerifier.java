@@ -1,0 +1,227 @@
+package com.doit.idp.server.sso;
+
+import com.doit.idp.config.IdpConfig;
+import com.doit.idp.role.RoleId;
+import com.doit.idp.server.sso.SsoException.Reason;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jwt.SignedJWT;
+import java.net.URI;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The SSO verifier: an engineer's SSO ID token in, a {@link VerifiedEngineer} out, or an {@link SsoException}
+ * naming why not (SPEC.md "Token: POST /token", {@code invalid_grant}). All JOSE work is nimbus-jose-jwt's.
+ *
+ * <p>What it checks, in order: size and compact form; {@code alg} is RS256 or ES256 only (so {@code none}, HS256
+ * keyed with the issuer's public key, PS* are refused before any key is looked at); no {@code jku}, {@code x5u},
+ * {@code jwk}, {@code x5c} or {@code crit} header (never followed); a {@code kid} among the issuer's keys (see
+ * {@link SsoKeys}); the signature; {@code iss} exactly {@code sso.issuer}; {@code aud} holds one of
+ * {@code sso.audiences}; {@code exp} not passed (with {@link #CLOCK_SKEW} of leeway, and no more); {@code nbf}, if
+ * present, at most {@link #MAX_IAT_IN_FUTURE} ahead; {@code iat} present, at most {@link #MAX_IAT_IN_FUTURE} ahead and no older than {@code sso.max-age};
+ * {@code email} present, {@code email_verified: true} when required, its domain exactly one of
+ * {@code sso.allowed-domains} (case-insensitive; subdomains do not count), its local part lower-cased a valid
+ * engineer id.
+ *
+ * <p>Thread-safe. Time comes from the injected {@link Clock}.
+ */
+public final class SsoVerifier {
+  /** Leeway on {@code exp} for clocks a little apart: a few seconds, no more. */
+  public static final Duration CLOCK_SKEW = Duration.ofSeconds(5);
+  /** SPEC.md: a token issued more than 60 s in the future is refused. */
+  public static final Duration MAX_IAT_IN_FUTURE = Duration.ofSeconds(60);
+  /** Far above any real ID token (a few kB), far below the body limit. */
+  public static final int MAX_TOKEN_CHARS = 16 * 1024;
+  /** RFC 5321's longest path; the email also goes into every minted token. */
+  static final int MAX_EMAIL_CHARS = 254;
+
+  private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256);
+
+  private final String issuer;
+  private final Set<String> audiences;
+  private final Set<String> allowedDomains;
+  private final boolean requireEmailVerified;
+  private final Duration maxAge;
+  private final Clock clock;
+  private final SsoKeys keys;
+  private volatile boolean ready;
+
+  /**
+   * @param issuer the SSO issuer: {@code sso.issuer}, or under {@code --dev} the development issuer's URL
+   * @param sso the rest of {@code sso.*}
+   */
+  public SsoVerifier(URI issuer, IdpConfig.Sso sso, Clock clock) {
+    this(issuer, sso, clock, SsoKeys.Fetching.DEFAULT);
+  }
+
+  SsoVerifier(URI issuer, IdpConfig.Sso sso, Clock clock, SsoKeys.Fetching fetching) {
+    this.issuer = Objects.requireNonNull(issuer, "issuer").toString();
+    this.audiences = Set.copyOf(sso.audiences());
+    this.allowedDomains = Set.copyOf(sso.allowedDomains().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList());
+    this.requireEmailVerified = sso.requireEmailVerified();
+    this.maxAge = sso.maxAge();
+    this.clock = clock;
+    this.keys = new SsoKeys(issuer, fetching);
+  }
+
+  /** The configured issuer, exactly as tokens must carry it in {@code iss}. */
+  public String issuer() {
+    return issuer;
+  }
+
+  /**
+   * True while the SSO issuer's keys are loaded (for {@code /readyz}). When they are not, tries to load them now;
+   * a down issuer is asked at most every few seconds, however often this is called.
+   */
+  public boolean isReady() {
+    if (ready) return true;
+    try {
+      ready = keys.load();
+    } catch (SsoException e) {
+      ready = false;
+    }
+    return ready;
+  }
+
+  /**
+   * Verifies an SSO ID token.
+   *
+   * @throws SsoException with the reason it is refused; {@link SsoException#unavailable()} when the SSO issuer
+   *     could not be read (the token was not judged)
+   */
+  public VerifiedEngineer verify(String idToken) {
+    SignedJWT jwt = parse(idToken);
+    checkSignature(jwt);
+    JWTClaimsSet claims;
+    try {
+      claims = jwt.getJWTClaimsSet();
+    } catch (ParseException e) {
+      throw refuse(Reason.MALFORMED, "the SSO token's claims are not valid JSON");
+    }
+    checkIssuerAndAudience(claims);
+    checkTimes(claims, clock.instant());
+    return engineer(claims);
+  }
+
+  private static SignedJWT parse(String idToken) {
+    if (idToken == null || idToken.isEmpty() || idToken.length() > MAX_TOKEN_CHARS) {
+      throw refuse(Reason.MALFORMED, "the SSO token is not a JWT");
+    }
+    JWT jwt;
+    try {
+      jwt = JWTParser.parse(idToken);
+    } catch (ParseException e) {
+      throw refuse(Reason.MALFORMED, "the SSO token is not a JWT");
+    }
+    // a PlainJWT is alg none; an EncryptedJWT is no ID token we accept
+    if (!(jwt instanceof SignedJWT signed)) throw refuse(Reason.UNSUPPORTED_ALG, "the SSO token must be signed with RS256 or ES256");
+    JWSHeader h = signed.getHeader();
+    if (!ALGORITHMS.contains(h.getAlgorithm())) {
+      throw refuse(Reason.UNSUPPORTED_ALG, "the SSO token must be signed with RS256 or ES256");
+    }
+    // keys named by the token itself are the attacker's choice: never fetched, never trusted
+    if (h.getJWKURL() != null || h.getX509CertURL() != null || h.getJWK() != null || h.getX509CertChain() != null
+        || h.getCriticalParams() != null) {
+      throw refuse(Reason.FORBIDDEN_HEADER, "the SSO token's header names keys or critical extensions");
+    }
+    if (h.getKeyID() == null || h.getKeyID().isEmpty()) throw refuse(Reason.UNKNOWN_KID, "the SSO token has no kid");
+    return signed;
+  }
+
+  private void checkSignature(SignedJWT jwt) {
+    JWSHeader h = jwt.getHeader();
+    // matches kty, kid, use (sig or none), alg (same or none) and, for ES256, the curve P-256
+    List<JWK> candidates;
+    try {
+      candidates = keys.select(JWKMatcher.forJWSHeader(h));
+    } catch (SsoException e) {
+      ready = false;
+      throw e;
+    }
+    if (candidates.isEmpty()) {
+      throw refuse(Reason.UNKNOWN_KID, "the SSO token's kid is not among the SSO issuer's keys");
+    }
+    ready = true;
+    for (JWK k : candidates) {
+      try {
+        JWSVerifier v = k instanceof RSAKey rsa ? new RSASSAVerifier(rsa) : new ECDSAVerifier((ECKey) k);
+        if (jwt.verify(v)) return;
+      } catch (JOSEException | ClassCastException e) {
+        // a key that cannot verify this algorithm is just not the right key
+      }
+    }
+    throw refuse(Reason.BAD_SIGNATURE, "the SSO token's signature is not valid");
+  }
+
+  private void checkIssuerAndAudience(JWTClaimsSet claims) {
+    if (!issuer.equals(claims.getClaim("iss"))) throw refuse(Reason.WRONG_ISSUER, "the SSO token has another issuer");
+    Object aud = claims.getClaim("aud");
+    List<?> auds = aud instanceof List<?> l ? l : aud == null ? List.of() : List.of(aud);
+    if (auds.stream().noneMatch(x -> x instanceof String v && audiences.contains(v))) {
+      throw refuse(Reason.WRONG_AUDIENCE, "the SSO token is not for this service");
+    }
+  }
+
+  private void checkTimes(JWTClaimsSet claims, Instant now) {
+    Date exp = claims.getExpirationTime();
+    Date iat = claims.getIssueTime();
+    Date nbf = claims.getNotBeforeTime();
+    if (exp == null) throw refuse(Reason.MISSING_CLAIM, "the SSO token has no exp");
+    if (iat == null) throw refuse(Reason.MISSING_CLAIM, "the SSO token has no iat");
+    if (!now.isBefore(exp.toInstant().plus(CLOCK_SKEW))) throw refuse(Reason.EXPIRED, "the SSO token has expired");
+    if (iat.toInstant().isAfter(now.plus(MAX_IAT_IN_FUTURE))) {
+      throw refuse(Reason.ISSUED_IN_FUTURE, "the SSO token is issued in the future");
+    }
+    // the issuer's clock may run ahead by as much as SPEC.md tolerates for iat (ID tokens often set nbf = iat)
+    if (nbf != null && now.plus(MAX_IAT_IN_FUTURE).isBefore(nbf.toInstant())) {
+      throw refuse(Reason.NOT_YET_VALID, "the SSO token is not valid yet");
+    }
+    if (iat.toInstant().plus(maxAge).isBefore(now)) {
+      throw refuse(Reason.TOO_OLD, "the SSO token is older than sso.max-age: sign in again");
+    }
+  }
+
+  private VerifiedEngineer engineer(JWTClaimsSet claims) {
+    if (!(claims.getClaim("email") instanceof String email) || email.isEmpty()) {
+      throw refuse(Reason.EMAIL_MISSING, "the SSO token has no email");
+    }
+    int at = email.lastIndexOf('@');
+    if (email.length() > MAX_EMAIL_CHARS || at <= 0 || at == email.length() - 1) {
+      throw refuse(Reason.BAD_EMAIL, "the SSO token's email is not an address");
+    }
+    if (requireEmailVerified && !Boolean.TRUE.equals(claims.getClaim("email_verified"))) {
+      throw refuse(Reason.EMAIL_UNVERIFIED, "the SSO token's email is not verified");
+    }
+    if (!allowedDomains.contains(email.substring(at + 1).toLowerCase(Locale.ROOT))) {
+      throw refuse(Reason.FOREIGN_DOMAIN, "the SSO token's email domain is not allowed");
+    }
+    String engineer = email.substring(0, at).toLowerCase(Locale.ROOT);
+    if (!RoleId.isEngineer(engineer)) {
+      throw refuse(Reason.BAD_ENGINEER_ID, "the SSO token's email does not name a valid engineer id");
+    }
+    return new VerifiedEngineer(engineer, email);
+  }
+
+  private static SsoException refuse(Reason reason, String description) {
+    return new SsoException(reason, description);
+  }
+}

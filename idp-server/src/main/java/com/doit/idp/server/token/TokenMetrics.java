@@ -1,0 +1,53 @@
+package com.doit.idp.server.token;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The token path's meters, named in Micrometer's dotted style; the Prometheus registry writes them as
+ * {@code idp_tokens_issued_total{alg}}, {@code idp_tokens_refused_total{reason}},
+ * {@code idp_token_exchange_seconds} (a summary with 0.5, 0.95 and 0.99 quantiles) and
+ * {@code idp_hsm_operation_seconds{operation="sign"}}. Tag values come from closed sets (algorithms, refusal
+ * reasons), so the series stay few. Thread-safe.
+ */
+public final class TokenMetrics {
+  public static final String TOKENS_ISSUED = "idp.tokens.issued";
+  public static final String TOKENS_REFUSED = "idp.tokens.refused";
+  public static final String TOKEN_EXCHANGE = "idp.token.exchange";
+  /** Shared with other HSM operations: tag {@code operation} only, so every registration agrees. */
+  public static final String HSM_OPERATION = "idp.hsm.operation";
+
+  private final MeterRegistry registry;
+  private final Timer exchange;
+  private final Timer sign;
+
+  public TokenMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.exchange = Timer.builder(TOKEN_EXCHANGE).description("token exchange latency, every outcome")
+        .publishPercentiles(0.5, 0.95, 0.99).register(registry);
+    this.sign = Timer.builder(HSM_OPERATION).description("HSM operation latency").tag("operation", "sign")
+        .register(registry);
+  }
+
+  void issued(String alg) {
+    Counter.builder(TOKENS_ISSUED).description("tokens minted").tag("alg", alg).register(registry).increment();
+  }
+
+  void refused(String reason) {
+    Counter.builder(TOKENS_REFUSED).description("token requests refused, by reason").tag("reason", reason)
+        .register(registry).increment();
+  }
+
+  Timer.Sample startExchange() {
+    return Timer.start(registry);
+  }
+
+  void stopExchange(Timer.Sample sample) {
+    sample.stop(exchange);
+  }
+
+  Timer signTimer() {
+    return sign;
+  }
+}

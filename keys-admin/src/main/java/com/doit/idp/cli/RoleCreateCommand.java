@@ -1,0 +1,55 @@
+package com.doit.idp.cli;
+
+import com.doit.idp.role.RoleId;
+import com.doit.idp.role.RoleJson;
+import com.doit.idp.role.SigningAlgorithm;
+import com.doit.idp.role.SupportRole;
+import java.time.Duration;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code role create}: generates the role's first key in the HSM. */
+@Command(name = "create", mixinStandardHelpOptions = true,
+    description = "Create a support role: generate its key in the HSM and open its grant window.")
+final class RoleCreateCommand extends CliCommand {
+  @Option(names = "--account", required = true, paramLabel = "ACCOUNT", description = "The customer's AWS account: 12 digits.")
+  String account;
+
+  @Option(names = "--engineer", required = true, paramLabel = "ENGINEER",
+      description = "The engineer id: the local part of the SSO email, lower case.")
+  String engineer;
+
+  @Option(names = "--ttl", paramLabel = "DURATION",
+      description = "The grant window, such as 24h or 7d (default: roles.default-ttl; at most roles.max-ttl).")
+  String ttl;
+
+  @Option(names = "--alg", paramLabel = "RS256|ES256", description = "The signing algorithm (default: tokens.algorithm).")
+  String alg;
+
+  @Override
+  void execute() {
+    RoleId id;
+    try {
+      id = new RoleId(account, engineer);
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure(e.getMessage());
+    }
+    Optional<Duration> window = Optional.ofNullable(ttl).map(CliCommand::ttl);
+    Optional<SigningAlgorithm> algorithm;
+    try {
+      algorithm = Optional.ofNullable(alg).map(SigningAlgorithm::parse);
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure("--alg '" + alg + "': " + e.getMessage());
+    }
+    Session s = session();
+    SupportRole role = s.changer().create(id, window, algorithm, s.actor());
+    if (json()) {
+      printJson(RoleJson.of(role, s.names(), s.now()));
+    } else {
+      out().println("created role " + id);
+      out().println();
+      RoleText.print(out(), role, s.names(), s.now());
+    }
+  }
+}

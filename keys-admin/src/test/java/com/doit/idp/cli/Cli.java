@@ -1,0 +1,160 @@
+package com.doit.idp.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.doit.idp.config.ConfigLoader;
+import com.doit.idp.config.IdpConfig;
+import com.doit.idp.role.RoleKeyStore;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.ParseException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Runs keys-admin in-process against a given store, a configuration written to a temporary folder, and a test clock. */
+final class Cli {
+  static final String PIN = "pin-7f3a9c21e5";
+  static final Instant START = Instant.parse("2026-11-27T12:00:00Z");
+
+  /** One run: the exit code and everything written. */
+  record Run(int code, String out, String err) {
+    Map<String, Object> json() {
+      try {
+        return JSONObjectUtils.parse(out);
+      } catch (ParseException e) {
+        throw new AssertionError("not JSON: " + out, e);
+      }
+    }
+
+    /** Exit 1 with exactly one line on stderr, ours, and no stack trace. */
+    Run failsWithOneLine(String containing) {
+      assertEquals(1, code, () -> "exit code; stdout: " + out + " stderr: " + err);
+      List<String> lines = err.lines().toList();
+      assertEquals(1, lines.size(), () -> "one line on stderr, got: " + err);
+      assertTrue(lines.get(0).startsWith("keys-admin: "), lines.get(0));
+      assertTrue(lines.get(0).contains(containing), () -> "'" + containing + "' in: " + lines.get(0));
+      assertFalse(err.contains("\tat ") || err.matches("(?s).*\\w+(Exception|Error): .*"), "no stack trace: " + err);
+      return this;
+    }
+
+    Run succeeds() {
+      assertEquals(0, code, () -> "exit code; stdout: " + out + " stderr: " + err);
+      assertEquals("", err);
+      return this;
+    }
+  }
+
+  final Path dir;
+  final Path configFile;
+  final Path audit;
+  final TestClock clock = new TestClock(START);
+  final RoleKeyStore store;
+  final IdpConfig config;
+  final List<Run> runs = new ArrayList<>();
+
+  Cli(Path dir, RoleKeyStore store, String... extraConfigLines) {
+    this.dir = dir;
+    this.store = store;
+    this.audit = dir.resolve("var/audit.log");
+    this.configFile = dir.resolve("idp.conf");
+    // Defaults for a valid configuration; each extra "key = value" line replaces the default of its key.
+    Map<String, String> conf = new java.util.LinkedHashMap<>();
+    conf.put("hsm.token-label", "keys-admin-test");
+    conf.put("sso.issuer", "https://sso.example.com");
+    conf.put("sso.audiences", "aws-ops-idp");
+    conf.put("sso.allowed-domains", "doit.com");
+    conf.put("audit.file", audit.toString());
+    for (String l : extraConfigLines) {
+      int eq = l.indexOf('=');
+      conf.put(l.substring(0, eq).strip(), l.substring(eq + 1).strip());
+    }
+    StringBuilder text = new StringBuilder();
+    conf.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+    write(configFile, text.toString());
+    this.config = load(Optional.of(configFile), false);
+  }
+
+  static void write(Path file, String text) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static IdpConfig load(Optional<Path> file, boolean dev) {
+    return ConfigLoader.load(file, Map.of(ConfigLoader.PIN_VARIABLE, PIN), dev);
+  }
+
+  /** Runs with the configuration of this fixture, whatever --config or --dev say. */
+  Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = KeysAdmin.inProcess(store, config, clock, new PrintWriter(out), new PrintWriter(err)).run(args);
+    Run r = new Run(code, out.toString(), err.toString());
+    runs.add(r);
+    return r;
+  }
+
+  /**
+   * Runs with an environment that really loads the configuration that --config or --dev name (PIN from the
+   * variable), with {@code home} as the project root.
+   */
+  Run runLoading(Path home, String... args) {
+    Environment env = new Environment() {
+      @Override
+      public IdpConfig loadConfig(Optional<Path> file, boolean dev) {
+        return load(file, dev);
+      }
+
+      @Override
+      public Path home() {
+        return home;
+      }
+
+      @Override
+      public RoleKeyStore openStore(IdpConfig c) {
+        return new BorrowedStore(store);
+      }
+
+      @Override
+      public java.time.Clock clock() {
+        return clock;
+      }
+
+      @Override
+      public String user() {
+        return "tester";
+      }
+    };
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = new KeysAdmin(env, new PrintWriter(out), new PrintWriter(err)).run(args);
+    Run r = new Run(code, out.toString(), err.toString());
+    runs.add(r);
+    return r;
+  }
+
+  /** The audit log's lines, parsed. */
+  List<Map<String, Object>> auditLines() {
+    if (!Files.exists(audit)) return List.of();
+    try {
+      List<Map<String, Object>> lines = new ArrayList<>();
+      for (String l : Files.readAllLines(audit)) lines.add(JSONObjectUtils.parse(l));
+      return lines;
+    } catch (IOException | ParseException e) {
+      throw new AssertionError(e);
+    }
+  }
+}

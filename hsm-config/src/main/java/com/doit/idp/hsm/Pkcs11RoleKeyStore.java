@@ -172,8 +172,18 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
       KeyPairTemplate t = KeyPairTemplate.of(metadata.algorithm(), true, label, id);
       long[] handles = p.C_GenerateKeyPair(s.getSessionHandle(), t.mechanism(), t.publicKey(), t.privateKey());
       Handles h = new Handles(handles[0], handles[1]);
-      JWK jwk = readPublicJwk(p, s.getSessionHandle(), h.pub, metadata.algorithm())
-          .orElseThrow(() -> new HsmException("generate: the token returned an unreadable public key"));
+      Optional<JWK> read;
+      try {
+        read = readPublicJwk(p, s.getSessionHandle(), h.pub, metadata.algorithm());
+      } catch (PKCS11Exception e) {
+        discard(p, s.getSessionHandle(), h);
+        throw e;
+      }
+      if (read.isEmpty()) {
+        discard(p, s.getSessionHandle(), h);
+        throw new HsmException("generate: the token returned an unreadable public key");
+      }
+      JWK jwk = read.get();
       String ref = HexFormat.of().formatHex(id);
       c.handles.put(ref, h);
       return new RoleKey(ref, jwk.getKeyID(), jwk, metadata);
@@ -236,6 +246,17 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
     });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Writes the public half's label, then the private half's. The public half is the record ({@link #list()} reads
+   * the metadata there only), so once its write succeeds the relabel is complete for every reader and this returns
+   * normally even if the private half's write then fails: that half merely shows a stale label to someone browsing
+   * the token (logged), and the next relabel rewrites it. Reporting a failure there would make callers undo a change
+   * that every replica already sees. If the public write fails, nothing changed and this throws.
+   *
+   * @throws IllegalArgumentException when {@code metadata} names another algorithm than the key's
+   */
   @Override
   public RoleKey relabel(RoleKey key, KeyMetadata metadata) {
     Objects.requireNonNull(metadata, "metadata");
@@ -245,21 +266,33 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
       PKCS11 p = library.pkcs11();
       Handles h = handles(c, p, s, key.ref());
       if (h == null || !h.complete()) throw new HsmException("relabel: no such key " + key.kid());
-      // Public first: it is the record (class javadoc), so a relabel that stops midway is already complete for
-      // every reader.
+      // Public first: it is the record (see above).
       try {
         p.C_SetAttributeValue(s.getSessionHandle(), h.pub, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
-        p.C_SetAttributeValue(s.getSessionHandle(), h.priv, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
       } catch (PKCS11Exception e) {
         if (!isHandleInvalid(e)) throw e;
         confirmToken(p, c);
         c.handles.remove(key.ref());
         throw new HsmException("relabel: no such key " + key.kid());
       }
+      try {
+        p.C_SetAttributeValue(s.getSessionHandle(), h.priv, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
+      } catch (PKCS11Exception e) {
+        // If the device went away, the next call finds out and marks the store down.
+        LOG.warn("hsm.relabel kid={}: the private half kept its old label ({}); the public half is the record",
+            key.kid(), Pkcs11Errors.name(e.getErrorCode()));
+      }
       return key.withMetadata(metadata);
     });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Destroys the private half first: once it is gone nothing can sign with the key and {@link #list()} no longer
+   * reports it. If destroying the public half then fails, this throws; the lonely public half is never listed, and
+   * retrying the delete (it is idempotent) removes it.
+   */
   @Override
   public void delete(RoleKey key) {
     call("delete", (c, s) -> {
@@ -595,6 +628,17 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
       // Already gone (deleted by another replica): deleting is idempotent. But a revocation must never "succeed"
       // against a token that lost its storage and will bring the key back, so the token must still answer.
       confirmToken(p, c);
+    }
+  }
+
+  /** Best effort: a key pair we could not hand out must not stay behind as a role key nobody asked for. */
+  private static void discard(PKCS11 p, long session, Handles h) {
+    for (long handle : new long[] {h.priv, h.pub}) {
+      try {
+        p.C_DestroyObject(session, handle);
+      } catch (PKCS11Exception e) {
+        LOG.warn("hsm.generate could not remove a half-made key pair: {}", Pkcs11Errors.name(e.getErrorCode()));
+      }
     }
   }
 

@@ -1,0 +1,150 @@
+package com.doit.idp.server;
+
+import com.doit.idp.config.ConfigException;
+import com.doit.idp.config.ConfigLoader;
+import com.doit.idp.config.IdpConfig;
+import com.doit.idp.hsm.Pkcs11RoleKeyStore;
+import com.doit.idp.role.HsmException;
+import com.doit.idp.role.RoleKeyStore;
+import com.doit.idp.server.dev.DevSsoIssuer;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code idp-server [--config FILE] [--dev]}: loads the configuration, opens the HSM, starts the listeners and runs
+ * until SIGTERM (or SIGINT), then stops gracefully. Exit codes: 0 after a clean stop, 1 when the server cannot start
+ * (HSM, port), 2 for a usage or configuration error; each failure is one line on stderr that names the cause and
+ * never a secret.
+ */
+public final class Main {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+  static final String USAGE = "usage: idp-server [--config FILE] [--dev]";
+
+  private Main() {}
+
+  static {
+    // Undertow and XNIO log through jboss-logging: send them to slf4j too, so the server logs one format.
+    if (System.getProperty("org.jboss.logging.provider") == null) {
+      System.setProperty("org.jboss.logging.provider", "slf4j");
+    }
+  }
+
+  /** Parsed command line. */
+  record Options(Optional<Path> config, boolean dev) {}
+
+  public static void main(String[] args) {
+    int code = run(args, System.getenv(), System.err);
+    if (code != 0) System.exit(code);
+  }
+
+  /** Runs until stopped; returns the exit code. Tests call it with a bad configuration only. */
+  static int run(String[] args, Map<String, String> env, PrintStream err) {
+    Options options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("idp-server: " + e.getMessage());
+      err.println(USAGE);
+      return 2;
+    }
+    IdpConfig config;
+    try {
+      config = ConfigLoader.load(options.config(), env, options.dev());
+    } catch (ConfigException e) {
+      err.println("idp-server: configuration: " + e.getMessage());
+      return 2;
+    }
+    Clock clock = Clock.systemUTC();
+    DevSsoIssuer devSso = null;
+    RoleKeyStore store = null;
+    IdpServer server = null;
+    try {
+      if (config.dev() && config.sso().issuer().isEmpty()) {
+        devSso = DevSsoIssuer.start(DevSsoIssuer.DEFAULT_PORT, clock);
+        config = withSsoIssuer(config, devSso.issuer());
+        log.info("dev-sso issuer={} (get a token: curl '{}/id-token?email=you@{}')", devSso.issuer(),
+            devSso.issuer(), config.sso().allowedDomains().get(0));
+      }
+      store = openStore(config.hsm());
+      server = IdpServer.builder(config).roleKeyStore(store).clock(clock).start();
+    } catch (ConfigException e) {
+      err.println("idp-server: configuration: " + e.getMessage());
+      closeQuietly(server, store, devSso);
+      return 2;
+    } catch (HsmException e) {
+      err.println("idp-server: cannot open the HSM: " + e.getMessage());
+      closeQuietly(server, store, devSso);
+      return 1;
+    } catch (RuntimeException e) {
+      err.println("idp-server: cannot start: " + e);
+      closeQuietly(server, store, devSso);
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    IdpServer s = server;
+    RoleKeyStore st = store;
+    DevSsoIssuer d = devSso;
+    // SIGTERM and SIGINT run shutdown hooks: drain requests, stop listeners, then close the HSM sessions.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("stopping");
+      closeQuietly(s, st, d);
+      stopped.countDown();
+    }, "idp-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  static Options parse(String[] args) {
+    Optional<Path> config = Optional.empty();
+    boolean dev = false;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--dev")) {
+        dev = true;
+      } else if (a.equals("--config")) {
+        if (i + 1 >= args.length) throw new IllegalArgumentException("--config needs a file");
+        config = Optional.of(Path.of(args[++i]));
+      } else if (a.startsWith("--config=")) {
+        config = Optional.of(Path.of(a.substring("--config=".length())));
+      } else {
+        throw new IllegalArgumentException("unknown argument " + (a.length() > 40 ? a.substring(0, 40) + "..." : a));
+      }
+    }
+    return new Options(config, dev);
+  }
+
+  /** The configuration with the development SSO issuer as {@code sso.issuer}. */
+  static IdpConfig withSsoIssuer(IdpConfig c, URI issuer) {
+    IdpConfig.Sso s = c.sso();
+    IdpConfig.Sso sso = new IdpConfig.Sso(Optional.of(issuer), s.audiences(), s.allowedDomains(),
+        s.requireEmailVerified(), s.maxAge());
+    return new IdpConfig(c.dev(), c.issuer(), c.listen(), c.hsm(), sso, c.tokens(), c.roles(), c.http(), c.audit(),
+        c.admin(), c.aws());
+  }
+
+  static RoleKeyStore openStore(IdpConfig.Hsm hsm) {
+    return new Pkcs11RoleKeyStore(hsm);
+  }
+
+  private static void closeQuietly(IdpServer server, RoleKeyStore store, DevSsoIssuer devSso) {
+    for (AutoCloseable c : new AutoCloseable[] {server, store, devSso}) {
+      if (c == null) continue;
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("close-failed: {}", e.toString());
+      }
+    }
+  }
+}

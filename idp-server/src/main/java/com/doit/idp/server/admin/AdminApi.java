@@ -1,0 +1,207 @@
+package com.doit.idp.server.admin;
+
+import com.doit.idp.config.Values;
+import com.doit.idp.role.RoleDirectory;
+import com.doit.idp.role.RoleException;
+import com.doit.idp.role.RoleId;
+import com.doit.idp.role.RoleJson;
+import com.doit.idp.role.RoleService;
+import com.doit.idp.role.SigningAlgorithm;
+import com.doit.idp.role.SupportRole;
+import com.doit.idp.server.ClientError;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The decisions of the admin API (SPEC.md "Management"): input checks, then {@link RoleService} with actor
+ * {@code admin-api}, then a refresh of the {@link RoleDirectory} so this replica serves the change at once (other
+ * replicas see it within {@code roles.cache-ttl}). No HTTP here.
+ *
+ * <p>{@link RoleException}s map to client errors as follows (docs/ADMIN-API.md):
+ * NOT_FOUND -> 404 {@code not_found}; CONFLICT -> 409 {@code conflict} (the role exists: extend it; a rotation is
+ * under way); INVALID -> 400 {@code invalid_request}; CAPACITY -> 507 {@code insufficient_storage}: the HSM's
+ * configured capacity ({@code roles.max-active}) is reached, which is the server's condition rather than a conflict
+ * with the role asked for, and which an operator must resolve (revoke or gc), so a 5xx that alerts is right.
+ * HSM failures propagate as {@link com.doit.idp.role.HsmException} (503). Thread-safe ({@link RoleService} is
+ * synchronized).
+ */
+public final class AdminApi {
+  public static final String ACTOR = "admin-api";
+  private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
+  private static final Set<String> CREATE_FIELDS = Set.of("account", "engineer", "ttl", "algorithm", "provision");
+  private static final Set<String> EXTEND_FIELDS = Set.of("ttl");
+  /** Until the AWS provisioning work is wired in, provisioning requests are refused, never silently ignored. */
+  static final String NO_PROVISIONING = "provisioning is not configured";
+
+  private final RoleService roles;
+  private final RoleDirectory directory;
+  private final Clock clock;
+
+  public AdminApi(RoleService roles, RoleDirectory directory, Clock clock) {
+    this.roles = roles;
+    this.directory = directory;
+    this.clock = clock;
+  }
+
+  /** {@code POST /admin/roles}: creates a role; the answer is the role as {@code keys-admin role create --json}. */
+  public Map<String, Object> create(Map<String, Object> body) {
+    onlyFields(body, CREATE_FIELDS);
+    RoleId id = roleId(string(body, "account", true), string(body, "engineer", true));
+    Optional<Duration> ttl = Optional.ofNullable(string(body, "ttl", false)).map(AdminApi::ttl);
+    Optional<SigningAlgorithm> alg = Optional.ofNullable(string(body, "algorithm", false)).map(a -> {
+      try {
+        return SigningAlgorithm.parse(a);
+      } catch (IllegalArgumentException e) {
+        throw invalid("algorithm must be RS256 or ES256");
+      }
+    });
+    if (flag(body, "provision")) throw invalid(NO_PROVISIONING);
+    SupportRole role = run(() -> roles.create(id, ttl, alg, ACTOR));
+    refresh();
+    return RoleJson.of(role, roles.names(), clock.instant());
+  }
+
+  /** {@code GET /admin/roles}: every role in the HSM, expired ones too until collected. */
+  public Map<String, Object> list() {
+    List<Map<String, Object>> all = roles.roles().stream()
+        .map(r -> RoleJson.of(r, roles.names(), clock.instant())).toList();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("roles", all);
+    return m;
+  }
+
+  /** {@code GET /admin/roles/<account>/<engineer>}. */
+  public Map<String, Object> show(String account, String engineer) {
+    RoleId id = pathRoleId(account, engineer);
+    SupportRole role = roles.find(id).orElseThrow(() -> new ClientError(404, "not_found", "no role " + id));
+    return RoleJson.of(role, roles.names(), clock.instant());
+  }
+
+  /** {@code DELETE /admin/roles/<account>/<engineer>[?deprovision=true]}: deletes the role's keys from the HSM. */
+  public Map<String, Object> revoke(String account, String engineer, Map<String, ? extends List<String>> query) {
+    RoleId id = pathRoleId(account, engineer);
+    for (String name : query.keySet()) {
+      if (!name.equals("deprovision")) throw invalid("unknown query parameter " + name);
+    }
+    List<String> dep = query.get("deprovision");
+    if (dep != null) {
+      if (dep.size() != 1 || !(dep.get(0).equals("true") || dep.get(0).equals("false"))) {
+        throw invalid("deprovision must be true or false");
+      }
+      if (dep.get(0).equals("true")) throw invalid(NO_PROVISIONING);
+    }
+    run(() -> {
+      roles.revoke(id, ACTOR);
+      return null;
+    });
+    refresh();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("role", id.toString());
+    m.put("revoked", true);
+    return m;
+  }
+
+  /** {@code POST /admin/roles/<account>/<engineer>/extend {"ttl"}}: the window ends ttl from now. */
+  public Map<String, Object> extend(String account, String engineer, Map<String, Object> body) {
+    RoleId id = pathRoleId(account, engineer);
+    onlyFields(body, EXTEND_FIELDS);
+    Duration ttl = ttl(string(body, "ttl", true));
+    SupportRole role = run(() -> roles.extend(id, ttl, ACTOR));
+    refresh();
+    return RoleJson.of(role, roles.names(), clock.instant());
+  }
+
+  /** {@code POST /admin/roles/<account>/<engineer>/rotate}: starts a staged rotation. */
+  public Map<String, Object> rotate(String account, String engineer) {
+    RoleId id = pathRoleId(account, engineer);
+    SupportRole role = run(() -> roles.rotate(id, ACTOR));
+    refresh();
+    return RoleJson.of(role, roles.names(), clock.instant());
+  }
+
+  private interface Op<T> {
+    T run();
+  }
+
+  private static <T> T run(Op<T> op) {
+    try {
+      return op.run();
+    } catch (RoleException e) {
+      throw toClientError(e);
+    }
+  }
+
+  static ClientError toClientError(RoleException e) {
+    return switch (e.kind()) {
+      case NOT_FOUND -> new ClientError(404, "not_found", e.getMessage());
+      case CONFLICT -> new ClientError(409, "conflict", e.getMessage());
+      case INVALID -> new ClientError(400, "invalid_request", e.getMessage());
+      case CAPACITY -> new ClientError(507, "insufficient_storage", e.getMessage());
+    };
+  }
+
+  /** The change is done in the HSM; a failed refresh only delays this replica's view until the next one. */
+  private void refresh() {
+    try {
+      directory.refresh();
+    } catch (RuntimeException e) {
+      log.warn("role-directory-refresh-after-admin-failed: {}", e.toString());
+    }
+  }
+
+  private static ClientError invalid(String description) {
+    return new ClientError(400, "invalid_request", description);
+  }
+
+  private static void onlyFields(Map<String, Object> body, Set<String> allowed) {
+    for (String k : body.keySet()) {
+      if (!allowed.contains(k)) throw invalid("unknown field " + (k.length() > 40 ? k.substring(0, 40) + "..." : k));
+    }
+  }
+
+  private static String string(Map<String, Object> body, String field, boolean required) {
+    Object v = body.get(field);
+    if (v == null) {
+      if (required) throw invalid(field + " is required");
+      return null;
+    }
+    if (!(v instanceof String s)) throw invalid(field + " must be a string");
+    return s;
+  }
+
+  private static boolean flag(Map<String, Object> body, String field) {
+    Object v = body.get(field);
+    if (v == null) return false;
+    if (!(v instanceof Boolean b)) throw invalid(field + " must be true or false");
+    return b;
+  }
+
+  private static Duration ttl(String text) {
+    try {
+      return Values.duration(text);
+    } catch (IllegalArgumentException e) {
+      throw invalid("ttl must be a duration such as 300s, 15m, 24h or 30d");
+    }
+  }
+
+  private static RoleId roleId(String account, String engineer) {
+    if (!RoleId.isAccount(account)) throw invalid("account must be 12 digits");
+    if (!RoleId.isEngineer(engineer)) {
+      throw invalid("engineer must match [a-z0-9][a-z0-9._-]* and be 1..51 characters");
+    }
+    return new RoleId(account, engineer);
+  }
+
+  /** A malformed role in a path names no resource: 404, like any other path that does not exist. */
+  private static RoleId pathRoleId(String account, String engineer) {
+    if (!RoleId.isAccount(account) || !RoleId.isEngineer(engineer)) throw new ClientError(404, "not_found", null);
+    return new RoleId(account, engineer);
+  }
+}

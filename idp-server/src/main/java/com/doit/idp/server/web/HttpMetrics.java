@@ -1,0 +1,42 @@
+package com.doit.idp.server.web;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Times every request of a listener and counts it by final status: {@code idp_http_requests_seconds{listener,
+ * status}} (its {@code _count} on the public listener is "public document requests by status", SPEC.md). Tags are
+ * the listener name and the status only, never a path: paths carry account numbers and engineer ids, which would
+ * make the series unbounded. Thread-safe.
+ */
+public final class HttpMetrics implements HttpHandler {
+  public static final String REQUESTS = "idp.http.requests";
+
+  private final HttpHandler next;
+  private final MeterRegistry registry;
+  private final String listener;
+
+  public HttpMetrics(HttpHandler next, MeterRegistry registry, String listener) {
+    this.next = next;
+    this.registry = registry;
+    this.listener = listener;
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) throws Exception {
+    long start = System.nanoTime();
+    exchange.addExchangeCompleteListener((ex, nextListener) -> {
+      try {
+        Timer.builder(REQUESTS).description("HTTP requests by listener and status")
+            .tag("listener", listener).tag("status", Integer.toString(ex.getStatusCode()))
+            .register(registry).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      } finally {
+        nextListener.proceed();
+      }
+    });
+    next.handleRequest(exchange);
+  }
+}

@@ -53,10 +53,10 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * <h2>The public half is the record</h2>
  * {@link #list()} reads the metadata from the public key's label only, and finds the private key by {@code CKA_ID}
  * only. So {@link #relabel} writes the public half first: if it stops after that, every reader already sees the new
- * metadata and the private half merely shows a stale label to someone browsing the token; if the first write fails,
- * nothing changed. {@link #delete} destroys the private half first: if it stops after that, no signing key is left,
- * and {@code list()} skips the lonely public half (retrying the delete removes it). Pairs that lack a half are never
- * listed and never deleted by us (another process may be in the middle of writing them).
+ * metadata and the private half merely shows a stale label to someone browsing the token (the relabel counts as
+ * done); if the first write fails, nothing changed. {@link #delete} destroys the private half first: if it stops
+ * after that, no signing key is left, and {@code list()} skips the lonely public half (retrying the delete removes
+ * it). Pairs that lack a half are never listed, and never touched unless a delete names their ref.
  *
  * <h2>Why not the JDK's SunPKCS11 KeyStore</h2>
  * It exposes a private key only when a certificate sits next to it (we have none, and minting self-signed
@@ -80,8 +80,14 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * {@code CKR_CRYPTOKI_NOT_INITIALIZED}, {@code CKR_GENERAL_ERROR}, {@code CKR_USER_NOT_LOGGED_IN}, ...), the store
  * marks itself down ({@link #isUp()}), drops the pool, and the next call reconnects: {@code C_Finalize},
  * {@code C_Initialize}, find the token by label, log in, open the sessions, list to refresh the handles. Failed
- * reconnects back off exponentially (so a dead HSM is not hammered); within the backoff, calls fail at once. A PIN the
- * token refuses is never retried, since retries would lock the user PIN: fix it and restart.
+ * reconnects back off exponentially (so a dead HSM is not hammered); within the backoff, and while another thread
+ * reconnects, calls fail at once ({@code "hsm down (...)"}). A PIN the token refuses is never retried, since retries
+ * would lock the user PIN: fix it and restart.
+ *
+ * <p>An outage must never read as "no keys" or "already deleted": SoftHSM2, for one, answers searches on a token
+ * whose storage vanished with an empty result and object handles with {@code CKR_OBJECT_HANDLE_INVALID}. So a listing
+ * asks for the token info before and after its scans, and an invalid handle counts as "deleted elsewhere" only
+ * while the token still answers.
  *
  * <p>Every method throws {@link HsmException} whose message names the operation and the PKCS#11 return code, never
  * the PIN.

@@ -101,6 +101,21 @@ class Pkcs11RoleKeyStoreTest extends RoleKeyStoreContract {
   }
 
   @Test
+  void aRelabelWhosePrivateHalfRefusesTheWriteStillTakesEffect() {
+    // A pair whose private half cannot be modified: the relabel stops after the public half, as after a crash.
+    KeyMetadata before = metadata("alice", SigningAlgorithm.ES256);
+    long[] pair = TokenObjects.keyPair(pkcs11(), false, before.toLabel(), false);
+    RoleKey key = mine().get(0);
+    KeyMetadata after = before.withRetireAt(before.signFrom().plusSeconds(60));
+
+    RoleKey relabelled = store.relabel(key, after);
+
+    assertEquals(after, relabelled.metadata());
+    assertEquals(List.of(after), mine().stream().map(RoleKey::metadata).toList());
+    assertEquals(before.toLabel(), TokenObjects.readLabel(pkcs11(), pair[1]));
+  }
+
+  @Test
   void twoStoresOnTheSameTokenSeeEachOthersKeysAfterList() throws Exception {
     try (Pkcs11RoleKeyStore replica = new Pkcs11RoleKeyStore(SoftHsmToken.shared())) {
       RoleKey fromFirst = store.generate(metadata("alice", SigningAlgorithm.ES256));

@@ -16,6 +16,11 @@ final class TokenObjects {
   /** Generates a token key pair with any label; returns {public, private} handles. */
   /** A key pair as another application would make it; a null label makes one with neither CKA_LABEL nor CKA_ID. */
   static long[] keyPair(Pkcs11RoleKeyStore store, boolean rsa, String label) {
+    return keyPair(store, rsa, label, true);
+  }
+
+  /** As above; {@code privateModifiable} false makes the private half refuse attribute changes (CKA_MODIFIABLE). */
+  static long[] keyPair(Pkcs11RoleKeyStore store, boolean rsa, String label, boolean privateModifiable) {
     byte[] id = new byte[16];
     RANDOM.nextBytes(id);
     return store.withSession("test keypair", (p, s) -> {
@@ -48,6 +53,7 @@ final class TokenObjects {
           new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
           new CK_ATTRIBUTE(PKCS11Constants.CKA_PRIVATE, true),
           new CK_ATTRIBUTE(PKCS11Constants.CKA_SIGN, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_MODIFIABLE, privateModifiable),
           new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
           new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)};
       return p.C_GenerateKeyPair(s, new CK_MECHANISM(rsa ? PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN

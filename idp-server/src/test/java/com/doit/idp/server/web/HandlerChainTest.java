@@ -26,7 +26,10 @@ class HandlerChainTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final AtomicReference<String> thread = new AtomicReference<>();
+  private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+  private final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
   private Undertow undertow;
+  private HandlerChains.Chain chain;
   private URI base;
 
   @BeforeEach
@@ -48,12 +51,18 @@ class HandlerChainTest {
         .route("/hsm", ex -> {
           throw new HsmException("CKR_DEVICE_ERROR on slot 3");
         }, "GET")
+        .route("/slow", ex -> {
+          entered.countDown();
+          release.await();
+          Json.send(ex, 200, Map.of("slow", true));
+        }, "GET")
         .route("/half", ex -> {
           ex.getResponseHeaders().put(io.undertow.util.Headers.CACHE_CONTROL, "public, max-age=600");
           throw new IllegalStateException("after setting headers");
         }, "GET")
         .build();
-    undertow = Undertow.builder().addHttpListener(0, "127.0.0.1", HandlerChains.chain("test", registry, routes)).build();
+    chain = HandlerChains.chain("test", registry, routes);
+    undertow = Undertow.builder().addHttpListener(0, "127.0.0.1", chain.root()).build();
     undertow.start();
     InetSocketAddress a = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
     base = URI.create("http://127.0.0.1:" + a.getPort());
@@ -129,5 +138,21 @@ class HandlerChainTest {
     assertEquals(1, registry.get(HttpMetrics.REQUESTS).tags("listener", "test", "status", "200").timer().count());
     assertEquals(1, registry.get(HttpMetrics.REQUESTS).tags("listener", "test", "status", "404").timer().count());
     assertTrue(registry.find(HttpMetrics.REQUESTS).tags("status", "500").timers().isEmpty());
+  }
+
+  @Test
+  void aStopRefusesNewRequestsWith503JsonAndWaitsForTheOnesInFlight() throws Exception {
+    var inFlight = http.sendAsync(HttpRequest.newBuilder(base.resolve("/slow")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    entered.await();
+    chain.draining().shutdown();
+    assertFalse(chain.draining().awaitDrained(50), "one request is still in flight");
+    HttpResponse<String> refused = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+        .send(HttpRequest.newBuilder(base.resolve("/ok")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(503, refused.statusCode());
+    assertEquals("temporarily_unavailable", com.nimbusds.jose.util.JSONObjectUtils.parse(refused.body()).get("error"));
+    release.countDown();
+    assertEquals(200, inFlight.get().statusCode());
+    assertTrue(chain.draining().awaitDrained(10_000));
   }
 }

@@ -144,9 +144,20 @@ public final class IdpServer implements AutoCloseable {
     private PrometheusMeterRegistry registry;
     private TokenEndpoints tokenEndpoints;
     private BooleanSupplier ssoKeysLoaded;
+    private Duration gcEvery = GC_EVERY;
 
     private Builder(IdpConfig config) {
       this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * How often the garbage-collection sweep runs (default one minute). Tests shorten it to see the sweep delete a
+     * retired key without waiting a minute of real time; what it deletes is decided by the clock, not by this.
+     */
+    public Builder gcEvery(Duration every) {
+      if (every.isNegative() || every.isZero()) throw new IllegalArgumentException("gcEvery must be positive");
+      this.gcEvery = every;
+      return this;
     }
 
     /** The HSM (required); not closed by the server. */
@@ -233,7 +244,7 @@ public final class IdpServer implements AutoCloseable {
         return t;
       });
       directory.startRefreshing(scheduler);
-      scheduler.scheduleWithFixedDelay(() -> sweep(roles, directory), GC_EVERY.toMillis(), GC_EVERY.toMillis(),
+      scheduler.scheduleWithFixedDelay(() -> sweep(roles, directory), gcEvery.toMillis(), gcEvery.toMillis(),
           TimeUnit.MILLISECONDS);
       // Keeps the HSM-up gauge current even when nobody probes /readyz.
       scheduler.scheduleWithFixedDelay(() -> {
@@ -328,6 +339,11 @@ public final class IdpServer implements AutoCloseable {
     @Override
     public Map<String, Object> exchange(Map<String, List<String>> form, String requestId, String remoteAddr) {
       return exchange.exchange(form, new RequestContext(requestId, remoteAddr)).toJson();
+    }
+
+    @Override
+    public void refused(ClientError error, String requestId, String remoteAddr) {
+      exchange.refusedBeforeParsing(error, new RequestContext(requestId, remoteAddr));
     }
 
     @Override

@@ -31,7 +31,7 @@ import java.util.Optional;
  *   <li>the SSO token ({@link SsoVerifier}): {@code invalid_grant} with the verifier's reason, or 503
  *       {@code temporarily_unavailable} when the SSO issuer cannot be read;
  *   <li>the engineer's rate limit: 429 {@code too_many_requests} with {@code Retry-After} (after the SSO check,
- *       because the limit is per engineer; unauthenticated requests are bounded by the HTTP layer);
+ *       because the limit is per engineer: requests without a valid SSO token are not limited here);
  *   <li>the target: {@code invalid_target} when {@code audience} is not {@code issuer.audience}, {@code resource}
  *       is not a role ARN, its role name is not {@code <prefix><this engineer>}, or this engineer has no active role
  *       in that account. The role looked up is always (ARN's account, verified engineer): the engineer in the
@@ -164,6 +164,15 @@ public final class TokenExchangeService {
 
   private static Refusal target(String reason, String description) {
     return new Refusal(reason, new ClientError(400, "invalid_target", description));
+  }
+
+  /**
+   * Audits a token request that the HTTP layer refused before its form could be read: reason {@code body_too_large}
+   * (413) or {@code malformed_body} (wrong content type, bad encoding, too many parameters). One {@code token.denied}
+   * line, as for every other refusal.
+   */
+  public void refusedBeforeParsing(ClientError error, RequestContext ctx) {
+    deny(new Attempt(ctx), error.status() == 413 ? "body_too_large" : "malformed_body");
   }
 
   private void deny(Attempt a, String reason) {

@@ -181,6 +181,32 @@ class SsoVerifierTest {
   }
 
   @Test
+  void hostileInputIsRefusedWithAReasonNeverWithAnotherException() {
+    java.util.Random random = new java.util.Random(42);
+    List<String> inputs = new java.util.ArrayList<>();
+    String deep = "[".repeat(5000) + "]".repeat(5000);
+    inputs.add(Base64URL.encode("{\"alg\":\"RS256\",\"x\":" + deep + "}") + ".e30.c2ln");
+    inputs.add(Base64URL.encode("{\"alg\":\"RS256\",\"kid\":\"k\"}") + "." + Base64URL.encode("{\"a\":" + deep + "}") + ".c2ln");
+    inputs.add(Base64URL.encode("{\"alg\":\"RS256\",\"kid\":7}") + ".e30.c2ln");
+    inputs.add(Base64URL.encode("{\"alg\":null}") + ".e30.c2ln");
+    inputs.add(Base64URL.encode("[]") + ".e30.c2ln");
+    inputs.add("e30.e30.e30.e30.e30");
+    inputs.add("...");
+    inputs.add("\u0000.\u0000.\u0000");
+    for (int i = 0; i < 300; i++) {
+      StringBuilder b = new StringBuilder();
+      int n = random.nextInt(200);
+      for (int j = 0; j < n; j++) b.append((char) (random.nextBoolean() ? "eyJ.=_-+/".charAt(random.nextInt(9)) : random.nextInt(0x3000)));
+      inputs.add(b.toString());
+    }
+    for (String t : inputs) {
+      SsoException e = assertThrows(SsoException.class, () -> verifier.verify(t));
+      assertTrue(e.reason() == Reason.MALFORMED || e.reason() == Reason.UNSUPPORTED_ALG || e.reason() == Reason.UNKNOWN_KID,
+          () -> e.reason() + " for input of length " + t.length());
+    }
+  }
+
+  @Test
   void anOversizedTokenFromTheIssuerIsMalformed() {
     String big = issuer.signWithIssuerKey(claims("a@doit.com").claim("pad", "x".repeat(SsoVerifier.MAX_TOKEN_CHARS)).build());
     assertRefused(Reason.MALFORMED, big);

@@ -35,9 +35,9 @@ public final class HandlerChains {
   /** A listener's chain: its root handler, and its draining stage for a graceful stop. */
   public record Chain(HttpHandler root, Draining draining) {}
 
-  /** The chain above around {@code routes}. */
-  public static Chain chain(String listener, MeterRegistry registry, HttpHandler routes) {
-    Draining draining = new Draining(new Dispatch(routes));
+  /** The chain above around {@code routes}; request bodies are bounded by {@code maxBody} ({@code http.max-body}). */
+  public static Chain chain(String listener, MeterRegistry registry, HttpHandler routes, long maxBody) {
+    Draining draining = new Draining(new Dispatch(routes, maxBody));
     HttpHandler root =
         new RequestIds(
             new HttpMetrics(

@@ -61,7 +61,7 @@ class HandlerChainTest {
           throw new IllegalStateException("after setting headers");
         }, "GET")
         .build();
-    chain = HandlerChains.chain("test", registry, routes);
+    chain = HandlerChains.chain("test", registry, routes, 1024);
     undertow = Undertow.builder().addHttpListener(0, "127.0.0.1", chain.root()).build();
     undertow.start();
     InetSocketAddress a = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();

@@ -15,6 +15,7 @@ import com.doit.idp.server.sso.SsoVerifier;
 import com.doit.idp.server.token.RequestContext;
 import com.doit.idp.server.token.RoleListService;
 import com.doit.idp.server.token.TokenExchangeService;
+import com.doit.idp.server.web.Draining;
 import com.doit.idp.server.web.HandlerChains;
 import com.doit.idp.server.web.PemTls;
 import com.doit.idp.server.web.TokenEndpoints;
@@ -24,7 +25,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
@@ -56,7 +56,7 @@ public final class IdpServer implements AutoCloseable {
   private static final Duration PING_EVERY = Duration.ofSeconds(1);
   private static final Duration DRAIN = Duration.ofSeconds(10);
 
-  private record Listener(String name, Undertow undertow, GracefulShutdownHandler shutdown, InetSocketAddress address,
+  private record Listener(String name, Undertow undertow, Draining draining, InetSocketAddress address,
       boolean tls) {}
 
   private final Map<String, Listener> listeners;
@@ -112,19 +112,19 @@ public final class IdpServer implements AutoCloseable {
   }
 
   /**
-   * Stops gracefully: new requests get 503, requests in flight get up to 10 s to finish, then the listeners close
-   * and the background tasks stop. Does not close the role key store.
+   * Stops gracefully: new requests get 503 JSON, requests in flight get up to 10 s to finish, then the listeners
+   * close and the background tasks stop. Does not close the role key store.
    */
   @Override
   public synchronized void close() {
     if (closed) return;
     closed = true;
-    for (Listener l : listeners.values()) l.shutdown.shutdown();
+    for (Listener l : listeners.values()) l.draining.shutdown();
     long deadline = System.nanoTime() + DRAIN.toNanos();
     for (Listener l : listeners.values()) {
       try {
         long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-        if (!l.shutdown.awaitShutdown(left)) log.warn("shutdown-timeout name={}", l.name);
+        if (!l.draining.awaitDrained(left)) log.warn("shutdown-timeout name={}", l.name);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -268,7 +268,7 @@ public final class IdpServer implements AutoCloseable {
       Map<String, Listener> started = new LinkedHashMap<>();
       try {
         for (String name : LISTENERS) {
-          GracefulShutdownHandler chain = HandlerChains.chain(name, reg, routes.get(name));
+          HandlerChains.Chain chain = HandlerChains.chain(name, reg, routes.get(name), maxBody);
           started.put(name, listen(name, configured.get(name), chain, maxBody));
         }
       } catch (RuntimeException e) {
@@ -280,9 +280,9 @@ public final class IdpServer implements AutoCloseable {
       return new IdpServer(started, scheduler, ownedAudit, directory, readiness, reg);
     }
 
-    private Listener listen(String name, IdpConfig.Listener l, GracefulShutdownHandler chain, long maxBody) {
+    private Listener listen(String name, IdpConfig.Listener l, HandlerChains.Chain chain, long maxBody) {
       Undertow.ListenerBuilder lb = new Undertow.ListenerBuilder().setHost(l.address().host())
-          .setPort(l.address().port()).setRootHandler(chain);
+          .setPort(l.address().port()).setRootHandler(chain.root());
       if (l.tls()) {
         lb.setType(Undertow.ListenerType.HTTPS)
             .setSslContext(PemTls.serverContext("listen." + name, l.tlsCert().get(), l.tlsKey().get()));
@@ -318,7 +318,7 @@ public final class IdpServer implements AutoCloseable {
       u.start();
       InetSocketAddress bound = (InetSocketAddress) u.getListenerInfo().get(0).getAddress();
       log.info("listening name={} address={}", name, hostPort(bound));
-      return new Listener(name, u, chain, bound, l.tls());
+      return new Listener(name, u, chain.draining(), bound, l.tls());
     }
 
     private static void sweep(RoleService roles, RoleDirectory directory) {

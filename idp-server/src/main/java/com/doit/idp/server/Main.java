@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code idp-server [--config FILE] [--dev]}: loads the configuration, opens the HSM, starts the listeners and runs
- * until SIGTERM (or SIGINT), then stops gracefully. Exit codes: 0 after a clean stop, 1 when the server cannot start
- * (HSM, port), 2 for a usage or configuration error; each failure is one line on stderr that names the cause and
- * never a secret.
+ * until SIGTERM (or SIGINT), then stops gracefully in a shutdown hook (the JVM then exits with its status for the
+ * signal: 143 or 130). Exit codes otherwise: 1 when the server cannot start (HSM, port), 2 for a usage or
+ * configuration error; each failure is one line on stderr that names the cause and never a secret.
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * {@code admin-api}, then a refresh of the {@link RoleDirectory} so this replica serves the change at once (other
  * replicas see it within {@code roles.cache-ttl}). No HTTP here.
  *
- * <p>{@link RoleException}s map to client errors as follows (docs/ADMIN-API.md):
+ * <p>{@link RoleException}s map to client errors as follows (docs/HTTP-API.md):
  * NOT_FOUND -> 404 {@code not_found}; CONFLICT -> 409 {@code conflict} (the role exists: extend it; a rotation is
  * under way); INVALID -> 400 {@code invalid_request}; CAPACITY -> 507 {@code insufficient_storage}: the HSM's
  * configured capacity ({@code roles.max-active}) is reached, which is the server's condition rather than a conflict

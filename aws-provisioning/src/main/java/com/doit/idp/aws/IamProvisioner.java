@@ -586,6 +586,11 @@ public final class IamProvisioner implements Provisioner, AutoCloseable {
         kind = ProvisioningException.Kind.QUOTA;
         why = "IAM refused " + call + ": the account reached its quota of " + PROVIDER_QUOTA + " OIDC providers ("
             + code + ")";
+      } else if ("OpenIdIdpCommunicationError".equals(code)) {
+        // IAM fetches the issuer's TLS chain when a provider is created without thumbprints (aws-sts-rules.md 1).
+        kind = ProvisioningException.Kind.AWS_ERROR;
+        why = "IAM could not reach the issuer " + names.issuer(plan.role()) + " for " + call + " (" + code + ": "
+            + message + "): the public listener must answer over HTTPS from the internet";
       } else if (THROTTLING.contains(code)) {
         kind = ProvisioningException.Kind.AWS_ERROR;
         why = "AWS kept throttling " + call + " after 4 tries (" + code + "); try again in a minute";

@@ -159,6 +159,16 @@ class IamProvisionerTest {
   }
 
   @Test
+  void anIssuerIamCannotReachIsExplained() {
+    aws.failNext("CreateOpenIDConnectProvider", "OpenIdIdpCommunicationError");
+    ProvisioningException e = assertThrows(ProvisioningException.class, () -> provisioner.provision(ALICE));
+    assertEquals(ProvisioningException.Kind.AWS_ERROR, e.kind());
+    assertTrue(e.getMessage().contains("IAM could not reach the issuer https://oidc.aws-ops.doit-intl.com/123456789012/alice"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("nothing was changed"), e.getMessage());
+  }
+
+  @Test
   void aThrottledCallIsRetriedAndTheOperationSucceeds() {
     aws.failNext("CreatePolicy", "Throttling");
 

@@ -1,5 +1,6 @@
 package com.doit.idp.server;
 
+import com.doit.idp.aws.IamProvisioner;
 import com.doit.idp.config.IdpConfig;
 import com.doit.idp.role.RoleKeyStore;
 import java.time.Clock;
@@ -12,6 +13,7 @@ public final class ServerWiring {
   private ServerWiring() {}
 
   public static IdpServer start(IdpConfig config, RoleKeyStore store, Clock clock) {
-    return IdpServer.builder(config).roleKeyStore(store).clock(clock).start();
+    // The provisioner lives as long as the process: it holds no thread, and no connection between calls.
+    return IdpServer.builder(config).roleKeyStore(store).clock(clock).provisioner(IamProvisioner.create(config)).start();
   }
 }

@@ -49,6 +49,11 @@ public final class TestServer implements AutoCloseable {
       .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
 
   private TestServer(IdpConfig config, RoleKeyStore store, TokenEndpoints endpoints, BooleanSupplier ssoReady) {
+    this(config, store, endpoints, ssoReady, null);
+  }
+
+  private TestServer(IdpConfig config, RoleKeyStore store, TokenEndpoints endpoints, BooleanSupplier ssoReady,
+      com.doit.idp.aws.Provisioner provisioner) {
     this.config = config;
     AuditLog log = new AuditLog() {
       @Override
@@ -63,12 +68,18 @@ public final class TestServer implements AutoCloseable {
         .auditLog(log);
     if (endpoints != null) b.tokenEndpoints(endpoints);
     b.ssoKeysLoaded(ssoReady);
+    if (provisioner != null) b.provisioner(provisioner);
     this.server = b.start();
   }
 
   /** With the admin API on, and the given extra configuration keys. */
   public static TestServer start(Path dir, Map<String, String> extra) {
     return start(dir, extra, null, () -> true);
+  }
+
+  /** With the admin API on and a provisioner for {@code "provision": true} and {@code ?deprovision=true}. */
+  public static TestServer startProvisioning(Path dir, Map<String, String> extra, com.doit.idp.aws.Provisioner p) {
+    return new TestServer(config(dir, extra, true), null, null, () -> true, p);
   }
 
   public static TestServer startWith(IdpConfig config) {

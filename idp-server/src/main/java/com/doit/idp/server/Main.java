@@ -1,8 +1,10 @@
 package com.doit.idp.server;
 
+import com.doit.idp.aws.IamProvisioner;
 import com.doit.idp.config.ConfigException;
 import com.doit.idp.config.ConfigLoader;
 import com.doit.idp.config.IdpConfig;
+import com.doit.idp.hsm.Pkcs11RoleKeyStore;
 import com.doit.idp.role.HsmException;
 import com.doit.idp.role.RoleKeyStore;
 import com.doit.idp.server.dev.DevSsoIssuer;
@@ -72,7 +74,10 @@ public final class Main {
             devSso.issuer(), config.sso().allowedDomains().get(0));
       }
       store = openStore(config.hsm());
-      server = ServerWiring.start(config, store, clock);
+      // The admin API's provisioner (docs/PROVISIONING.md): our AWS credentials from the SDK's default chain. It
+      // lives as long as the process: it holds no thread, and no connection between calls.
+      server = IdpServer.builder(config).roleKeyStore(store).clock(clock)
+          .provisioner(IamProvisioner.create(config)).start();
     } catch (ConfigException e) {
       err.println("idp-server: configuration: " + e.getMessage());
       closeQuietly(server, store, devSso);
@@ -133,7 +138,7 @@ public final class Main {
   }
 
   static RoleKeyStore openStore(IdpConfig.Hsm hsm) {
-    throw new HsmException("the PKCS#11 role key store is not built into this version yet");
+    return new Pkcs11RoleKeyStore(hsm);
   }
 
   private static void closeQuietly(IdpServer server, RoleKeyStore store, DevSsoIssuer devSso) {

@@ -41,20 +41,24 @@ public final class TestServer implements AutoCloseable {
   }
 
   public final InMemoryRoleKeyStore store = new InMemoryRoleKeyStore();
-  public final MutableClock clock = new MutableClock(START);
+  public final MutableClock clock;
   public final List<AuditEvent> audit = Collections.synchronizedList(new ArrayList<>());
   public final IdpConfig config;
+  /** The store the server uses: {@link #store} unless another one was given. */
+  public final RoleKeyStore hsm;
   public final IdpServer server;
   public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
 
-  private TestServer(IdpConfig config, RoleKeyStore store, TokenEndpoints endpoints, BooleanSupplier ssoReady) {
-    this(config, store, endpoints, ssoReady, null);
+  private TestServer(IdpConfig config, RoleKeyStore store, TokenEndpoints endpoints, BooleanSupplier ssoReady,
+      Instant start) {
+    this(config, store, endpoints, ssoReady, start, null);
   }
 
   private TestServer(IdpConfig config, RoleKeyStore store, TokenEndpoints endpoints, BooleanSupplier ssoReady,
-      com.doit.idp.aws.Provisioner provisioner) {
+      Instant start, com.doit.idp.aws.Provisioner provisioner) {
     this.config = config;
+    this.clock = new MutableClock(start);
     AuditLog log = new AuditLog() {
       @Override
       public void write(AuditEvent event) {
@@ -64,10 +68,11 @@ public final class TestServer implements AutoCloseable {
       @Override
       public void close() {}
     };
-    IdpServer.Builder b = IdpServer.builder(config).roleKeyStore(store == null ? this.store : store).clock(clock)
+    this.hsm = store == null ? this.store : store;
+    IdpServer.Builder b = IdpServer.builder(config).roleKeyStore(hsm).clock(clock)
         .auditLog(log);
     if (endpoints != null) b.tokenEndpoints(endpoints);
-    b.ssoKeysLoaded(ssoReady);
+    if (ssoReady != null) b.ssoKeysLoaded(ssoReady);
     if (provisioner != null) b.provisioner(provisioner);
     this.server = b.start();
   }
@@ -79,16 +84,24 @@ public final class TestServer implements AutoCloseable {
 
   /** With the admin API on and a provisioner for {@code "provision": true} and {@code ?deprovision=true}. */
   public static TestServer startProvisioning(Path dir, Map<String, String> extra, com.doit.idp.aws.Provisioner p) {
-    return new TestServer(config(dir, extra, true), null, null, () -> true, p);
+    return new TestServer(config(dir, extra, true), null, null, () -> true, START, p);
   }
 
   public static TestServer startWith(IdpConfig config) {
-    return new TestServer(config, null, null, () -> true);
+    return new TestServer(config, null, null, () -> true, START);
   }
 
   public static TestServer start(Path dir, Map<String, String> extra, TokenEndpoints endpoints,
       BooleanSupplier ssoReady) {
-    return new TestServer(config(dir, extra, true), null, endpoints, ssoReady);
+    return new TestServer(config(dir, extra, true), null, endpoints, ssoReady, START);
+  }
+
+  /**
+   * The whole production wiring (real SSO verifier and token services) over {@code store}, or over the in-memory
+   * HSM when it is null, with the clock at {@code start}.
+   */
+  public static TestServer production(IdpConfig config, RoleKeyStore store, Instant start) {
+    return new TestServer(config, store, null, null, start);
   }
 
   /** A configuration for tests: free loopback ports, an SSO issuer that is never called, admin token in dir. */

@@ -30,7 +30,8 @@ final class Failures {
         || e instanceof ProvisioningException || e instanceof IllegalArgumentException) {
       return m;
     }
-    if (e instanceof HsmException) return "hsm: " + m;
+    // Say where it failed, once: the store's own messages mostly start with "hsm" already.
+    if (e instanceof HsmException) return m != null && m.startsWith("hsm") ? m : "hsm: " + m;
     if (e instanceof UncheckedIOException) {
       return m + (e.getCause() == null ? "" : " (" + e.getCause().getClass().getSimpleName() + ")");
     }

@@ -63,6 +63,15 @@ final class Cli {
   final List<Run> runs = new ArrayList<>();
 
   Cli(Path dir, RoleKeyStore store, String... extraConfigLines) {
+    this(dir, store, PIN, extraConfigLines);
+  }
+
+  /** A fixture whose configuration is loaded with {@code pin} as {@code IDP_HSM_PIN}. */
+  static Cli withPin(Path dir, RoleKeyStore store, String pin, String... extraConfigLines) {
+    return new Cli(dir, store, pin, extraConfigLines);
+  }
+
+  private Cli(Path dir, RoleKeyStore store, String pin, String[] extraConfigLines) {
     this.dir = dir;
     this.store = store;
     this.audit = dir.resolve("var/audit.log");
@@ -81,7 +90,7 @@ final class Cli {
     StringBuilder text = new StringBuilder();
     conf.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
     write(configFile, text.toString());
-    this.config = load(Optional.of(configFile), false);
+    this.config = ConfigLoader.load(Optional.of(configFile), Map.of(ConfigLoader.PIN_VARIABLE, pin), false);
   }
 
   static void write(Path file, String text) {

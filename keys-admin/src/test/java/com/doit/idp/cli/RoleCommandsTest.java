@@ -391,7 +391,7 @@ class RoleCommandsTest {
     for (String c : List.of("role list", "role show " + ROLE, "role create --account 123456789012 --engineer bob",
         "role extend " + ROLE + " --ttl 1h", "role rotate " + ROLE, "role revoke " + ROLE, "role jwks " + ROLE, "gc",
         "gc --dry-run")) {
-      cli.run(c.split(" ")).failsWithOneLine("hsm: hsm unavailable (simulated)");
+      cli.run(c.split(" ")).failsWithOneLine("keys-admin: hsm unavailable (simulated)");
     }
   }
 

@@ -2,6 +2,7 @@ package com.doit.idp.server;
 
 import com.doit.idp.audit.AuditLog;
 import com.doit.idp.audit.FileAuditLog;
+import com.doit.idp.aws.Provisioner;
 import com.doit.idp.config.IdpConfig;
 import com.doit.idp.role.RoleDirectory;
 import com.doit.idp.role.RoleKeyStore;
@@ -33,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -144,6 +146,7 @@ public final class IdpServer implements AutoCloseable {
     private PrometheusMeterRegistry registry;
     private TokenEndpoints tokenEndpoints;
     private BooleanSupplier ssoKeysLoaded;
+    private Provisioner provisioner;
     private Duration gcEvery = GC_EVERY;
 
     private Builder(IdpConfig config) {
@@ -188,6 +191,15 @@ public final class IdpServer implements AutoCloseable {
      */
     public Builder tokenEndpoints(TokenEndpoints t) {
       this.tokenEndpoints = t;
+      return this;
+    }
+
+    /**
+     * The customer-account provisioner behind the admin API's {@code "provision": true} and
+     * {@code ?deprovision=true}; without one they are refused. Not closed by the server.
+     */
+    public Builder provisioner(Provisioner p) {
+      this.provisioner = p;
       return this;
     }
 
@@ -257,7 +269,7 @@ public final class IdpServer implements AutoCloseable {
 
       long maxBody = config.http().maxBody();
       PublicDocuments documents = new PublicDocuments(directory, names, clock, 10_000);
-      AdminApi admin = new AdminApi(roles, directory, clock);
+      AdminApi admin = new AdminApi(roles, directory, clock, Optional.ofNullable(provisioner));
       Map<String, HttpHandler> routes = new LinkedHashMap<>();
       routes.put("public", HandlerChains.publicRoutes(documents, config.http().jwksMaxAge()));
       routes.put("token", HandlerChains.tokenRoutes(endpoints, maxBody));

@@ -1,5 +1,6 @@
 package com.doit.idp.server;
 
+import com.doit.idp.aws.IamProvisioner;
 import com.doit.idp.config.ConfigException;
 import com.doit.idp.config.ConfigLoader;
 import com.doit.idp.config.IdpConfig;
@@ -73,7 +74,10 @@ public final class Main {
             devSso.issuer(), config.sso().allowedDomains().get(0));
       }
       store = openStore(config.hsm());
-      server = IdpServer.builder(config).roleKeyStore(store).clock(clock).start();
+      // The admin API's provisioner (docs/PROVISIONING.md): our AWS credentials from the SDK's default chain. It
+      // lives as long as the process: it holds no thread, and no connection between calls.
+      server = IdpServer.builder(config).roleKeyStore(store).clock(clock)
+          .provisioner(IamProvisioner.create(config)).start();
     } catch (ConfigException e) {
       err.println("idp-server: configuration: " + e.getMessage());
       closeQuietly(server, store, devSso);

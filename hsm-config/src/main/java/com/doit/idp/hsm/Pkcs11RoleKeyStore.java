@@ -204,8 +204,8 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
           if (Pkcs11Errors.isGone(e)) throw e;
           continue; // a foreign object without a label or id
         }
-        char[] labelChars = a[0].getCharArray();
-        byte[] id = a[1].getByteArray();
+        char[] labelChars = chars(a[0]);
+        byte[] id = bytes(a[1]);
         if (labelChars == null || id == null) continue;
         Optional<KeyMetadata> meta = KeyMetadata.parseLabel(new String(labelChars));
         if (meta.isEmpty()) continue;
@@ -575,6 +575,20 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
     return all;
   }
 
+  /**
+   * An attribute's bytes, or null when the object has it empty. The JDK's {@code getByteArray()} throws on an empty
+   * value, and other applications' keys on a shared token (the JDK's own SunPKCS11 among them) have empty ids and
+   * labels: one such key must not stop a listing.
+   */
+  private static byte[] bytes(CK_ATTRIBUTE a) {
+    return a.pValue instanceof byte[] b && b.length > 0 ? b : null;
+  }
+
+  /** An attribute's characters, or null when empty (see {@link #bytes}). */
+  private static char[] chars(CK_ATTRIBUTE a) {
+    return a.pValue instanceof char[] c && c.length > 0 ? c : null;
+  }
+
   private static Optional<byte[]> readId(PKCS11 p, long session, long handle) throws PKCS11Exception {
     CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(PKCS11Constants.CKA_ID)};
     try {
@@ -583,7 +597,7 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
       if (Pkcs11Errors.isGone(e)) throw e;
       return Optional.empty();
     }
-    return Optional.ofNullable(a[0].getByteArray());
+    return Optional.ofNullable(bytes(a[0]));
   }
 
   private static void destroyIfPresent(PKCS11 p, Connection c, long session, long handle) throws PKCS11Exception {

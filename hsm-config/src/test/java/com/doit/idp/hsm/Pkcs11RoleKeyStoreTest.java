@@ -33,6 +33,8 @@ class Pkcs11RoleKeyStoreTest extends RoleKeyStoreContract {
     Pkcs11RoleKeyStore s = pkcs11();
     // Another application's key on the shared token.
     TokenObjects.keyPair(s, false, "my-app-signing-key");
+    // Keys as the JDK's SunPKCS11 makes them: no label, no id at all.
+    TokenObjects.keyPair(s, false, null);
     // Our prefix, damaged label.
     TokenObjects.keyPair(s, true, KeyMetadata.PREFIX + account + "/alice RS256 not-a-number - 1");
     // A valid label on the wrong key type (says ES256, is RSA).

@@ -11,6 +11,10 @@ import com.doit.idp.server.admin.AdminApi;
 import com.doit.idp.server.health.Readiness;
 import com.doit.idp.server.jwks.PublicDocuments;
 import com.doit.idp.server.metrics.TimedRoleKeyStore;
+import com.doit.idp.server.sso.SsoVerifier;
+import com.doit.idp.server.token.RequestContext;
+import com.doit.idp.server.token.RoleListService;
+import com.doit.idp.server.token.TokenExchangeService;
 import com.doit.idp.server.web.HandlerChains;
 import com.doit.idp.server.web.PemTls;
 import com.doit.idp.server.web.TokenEndpoints;
@@ -140,9 +144,20 @@ public final class IdpServer implements AutoCloseable {
     private PrometheusMeterRegistry registry;
     private TokenEndpoints tokenEndpoints;
     private BooleanSupplier ssoKeysLoaded;
+    private Duration gcEvery = GC_EVERY;
 
     private Builder(IdpConfig config) {
       this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * How often the garbage-collection sweep runs (default one minute). Tests shorten it to see the sweep delete a
+     * retired key without waiting a minute of real time; what it deletes is decided by the clock, not by this.
+     */
+    public Builder gcEvery(Duration every) {
+      if (every.isNegative() || every.isZero()) throw new IllegalArgumentException("gcEvery must be positive");
+      this.gcEvery = every;
+      return this;
     }
 
     /** The HSM (required); not closed by the server. */
@@ -167,13 +182,16 @@ public final class IdpServer implements AutoCloseable {
       return this;
     }
 
-    /** The token decisions behind {@code POST /token} and {@code GET /roles}. */
+    /**
+     * Replaces the token decisions behind {@code POST /token} and {@code GET /roles} (for tests of the HTTP layer);
+     * by default they are the real ones, built from the configuration.
+     */
     public Builder tokenEndpoints(TokenEndpoints t) {
       this.tokenEndpoints = t;
       return this;
     }
 
-    /** Whether the SSO signing keys are loaded (part of readiness). */
+    /** Whether the SSO signing keys are loaded (part of readiness); by default the SSO verifier's answer. */
     public Builder ssoKeysLoaded(BooleanSupplier s) {
       this.ssoKeysLoaded = s;
       return this;
@@ -200,8 +218,19 @@ public final class IdpServer implements AutoCloseable {
         log.warn("role-directory-first-refresh-failed: {}", e.toString());
       }
       RoleService roles = new RoleService(timed, RoleService.Settings.of(config), clock, auditLog, names);
-      TokenEndpoints endpoints = tokenEndpoints != null ? tokenEndpoints : NotWired.INSTANCE;
-      BooleanSupplier ssoReady = ssoKeysLoaded != null ? ssoKeysLoaded : () -> false;
+      TokenEndpoints endpoints = tokenEndpoints;
+      BooleanSupplier ssoReady = ssoKeysLoaded;
+      if (endpoints == null) {
+        // Main under --dev puts the development issuer into sso.issuer before it gets here.
+        URI ssoIssuer = config.sso().issuer().orElseThrow(
+            () -> new com.doit.idp.config.ConfigException("sso.issuer: required"));
+        SsoVerifier sso = new SsoVerifier(ssoIssuer, config.sso(), clock);
+        endpoints = new TokenServices(
+            TokenExchangeService.create(config, sso, directory, timed, auditLog, reg, clock),
+            new RoleListService(sso, directory, names));
+        if (ssoReady == null) ssoReady = sso::isReady;
+      }
+      if (ssoReady == null) ssoReady = () -> true;
       Readiness readiness = new Readiness(timed, directory, ssoReady, clock, PING_EVERY);
 
       Gauge.builder("idp.roles.active", directory, d -> d.activeCount()).description("active support roles")
@@ -215,7 +244,7 @@ public final class IdpServer implements AutoCloseable {
         return t;
       });
       directory.startRefreshing(scheduler);
-      scheduler.scheduleWithFixedDelay(() -> sweep(roles, directory), GC_EVERY.toMillis(), GC_EVERY.toMillis(),
+      scheduler.scheduleWithFixedDelay(() -> sweep(roles, directory), gcEvery.toMillis(), gcEvery.toMillis(),
           TimeUnit.MILLISECONDS);
       // Keeps the HSM-up gauge current even when nobody probes /readyz.
       scheduler.scheduleWithFixedDelay(() -> {
@@ -305,18 +334,23 @@ public final class IdpServer implements AutoCloseable {
     }
   }
 
-  /** Until the token decisions are wired: an honest 503, never a fake token. */
-  private enum NotWired implements TokenEndpoints {
-    INSTANCE;
-
+  /** The token listener's decisions: {@link TokenExchangeService} and {@link RoleListService}. */
+  private record TokenServices(TokenExchangeService exchange, RoleListService roleList) implements TokenEndpoints {
     @Override
     public Map<String, Object> exchange(Map<String, List<String>> form, String requestId, String remoteAddr) {
-      throw new ClientError(503, "temporarily_unavailable", "token exchange is not configured");
+      return exchange.exchange(form, new RequestContext(requestId, remoteAddr)).toJson();
+    }
+
+    @Override
+    public void refused(ClientError error, String requestId, String remoteAddr) {
+      exchange.refusedBeforeParsing(error, new RequestContext(requestId, remoteAddr));
     }
 
     @Override
     public Map<String, Object> roles(String bearerToken) {
-      throw new ClientError(503, "temporarily_unavailable", "token exchange is not configured");
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("roles", roleList.rolesFor(bearerToken));
+      return m;
     }
   }
 }

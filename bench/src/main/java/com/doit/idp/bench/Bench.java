@@ -963,6 +963,12 @@ public final class Bench {
       List<List<String>> top = new ArrayList<>();
       p.topFrames().forEach((k, v) -> top.add(List.of(Md.code(k), Md.pct(v / (double) Math.max(1, p.samples())))));
       sec.append(Md.textTable(List.of("hottest frame (self)", "share of samples"), top));
+      if (!p.waitsMs().isEmpty()) {
+        List<List<String>> waits = new ArrayList<>();
+        p.waitsMs().forEach((k, v) -> waits.add(List.of(Md.code(k), Md.num(v, 0))));
+        sec.append("\nThreads waiting (locks and parks of 10 ms or more, summed over all threads):\n\n")
+            .append(Md.textTable(List.of("waiting in", "ms in all"), waits));
+      }
     }
     return null;
   }

@@ -889,8 +889,9 @@ public final class Bench {
         Token exchange for the RS256 role at 8 connections for %d s (with %d roles on the token), load by %s (it \
         keeps each request's time, status and the `kid` of the token it got); at second %d the role is rotated \
         through the admin API, `POST /admin/roles/%s/%s/rotate` (an RSA-2048 key generated in the HSM while the \
-        load runs). With `http.jwks-max-age = 5s`, the new key signs 5 s after the rotation, once the server's \
-        role snapshot (refreshed every half `roles.cache-ttl`) holds it. Keys are named A, B in order of appearance.
+        load runs). The admin API refreshes the server's role snapshot at once, so the new key is published at once \
+        and, with `http.jwks-max-age = 5s`, signs from 5 s after the rotation. Keys are named A, B in order of \
+        appearance.
 
         Rotation call: %s, answered in %s ms. Requests: %d, errors (anything but 200, or no answer): **%d**.
 

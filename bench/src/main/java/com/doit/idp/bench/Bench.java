@@ -73,6 +73,8 @@ public final class Bench {
   private SsoIssuer sso;
   private String adminToken;
   private final Instant started = Instant.now();
+  /** Profiles by what was loaded: "RS256", "ES256", "JWKS". */
+  private final Map<String, Jfr.Profile> profiles = new LinkedHashMap<>();
   private final String loadAtStart = loadAverage();
 
   private static String loadAverage() {
@@ -616,9 +618,23 @@ public final class Bench {
       boolean met = ratio >= targets.get(alg);
       goals.add(new Goal(alg + " token exchange at concurrency 8 against raw 2-thread signing",
           Md.rate(c8.rps().median()) + " vs " + Md.rate(limit.median()) + "/s = " + Md.pct(ratio),
-          ">= " + Md.pct(targets.get(alg)), Optional.of(met), met ? "" : "short by "
-          + Md.num((targets.get(alg) - ratio) * 100, 0) + " points"));
+          ">= " + Md.pct(targets.get(alg)), Optional.of(met), (met ? "" : "short by "
+          + Md.num((targets.get(alg) - ratio) * 100, 0) + " points") + "; server CPU " + cpu(c8) + " cores"
+          + profileNote(alg)));
     }
+  }
+
+  /** "profile: 48 % PKCS#11 ..., 21 % HTTP ..." from the profile of that load, or "". */
+  private String profileNote(String key) {
+    Jfr.Profile p = profiles.get(key);
+    if (p == null || p.samples() == 0) return "";
+    StringBuilder s = new StringBuilder("; profile: ");
+    int n = 0;
+    for (Map.Entry<String, Integer> e : p.byLayer().entrySet()) {
+      if (n++ == 3) break;
+      s.append(n > 1 ? ", " : "").append(Md.pct(e.getValue() / (double) p.samples())).append(' ').append(e.getKey());
+    }
+    return s.toString();
   }
 
   private static String cpu(Measured x) {
@@ -699,7 +715,8 @@ public final class Bench {
       double r = s.rps().ratioTo(n.rps());
       goals.add(new Goal("JWKS requests/s against nginx serving the same bytes",
           Md.rate(s.rps().median()) + " vs " + Md.rate(n.rps().median()) + "/s = " + Md.pct(r), ">= 80 %",
-          Optional.of(r >= 0.8), r >= 0.8 ? "" : "short by " + Md.num((0.8 - r) * 100, 0) + " points"));
+          Optional.of(r >= 0.8), (r >= 0.8 ? "" : "short by " + Md.num((0.8 - r) * 100, 0) + " points")
+          + "; server CPU " + cpu(s) + " cores" + profileNote("JWKS")));
       boolean p99ok = s.p99().median() <= n.p99().median();
       goals.add(new Goal("JWKS p99 against nginx's p99", Md.ms(s.p99().median()) + " ms vs "
           + Md.ms(n.p99().median()) + " ms", "no worse", Optional.of(p99ok),
@@ -872,8 +889,9 @@ public final class Bench {
         Token exchange for the RS256 role at 8 connections for %d s (with %d roles on the token), load by %s (it \
         keeps each request's time, status and the `kid` of the token it got); at second %d the role is rotated \
         through the admin API, `POST /admin/roles/%s/%s/rotate` (an RSA-2048 key generated in the HSM while the \
-        load runs). With `http.jwks-max-age = 5s`, the new key signs 5 s after the rotation, once the server's \
-        role snapshot (refreshed every half `roles.cache-ttl`) holds it. Keys are named A, B in order of appearance.
+        load runs). The admin API refreshes the server's role snapshot at once, so the new key is published at once \
+        and, with `http.jwks-max-age = 5s`, signs from 5 s after the rotation. Keys are named A, B in order of \
+        appearance.
 
         Rotation call: %s, answered in %s ms. Requests: %d, errors (anything but 200, or no answer): **%d**.
 
@@ -931,6 +949,7 @@ public final class Bench {
       say("profile: " + run.getKey());
       Jfr.Profile p = Jfr.record(jcmd.get().toString(), server.pid(), file,
           () -> r[0] = load.run(s.target(), s.connections(), Duration.ofSeconds(o.loadSeconds())));
+      profiles.put(run.getKey().substring(0, 5).replace(",", ""), p);
       sec.append("\n**").append(run.getKey()).append("** (").append(Md.rate(r[0].perSecond()))
           .append(" req/s while recording; ").append(p.samples()).append(" samples; GC pauses ")
           .append(Md.ms(p.gcPauseMs())).append(" ms");
@@ -945,6 +964,12 @@ public final class Bench {
       List<List<String>> top = new ArrayList<>();
       p.topFrames().forEach((k, v) -> top.add(List.of(Md.code(k), Md.pct(v / (double) Math.max(1, p.samples())))));
       sec.append(Md.textTable(List.of("hottest frame (self)", "share of samples"), top));
+      if (!p.waitsMs().isEmpty()) {
+        List<List<String>> waits = new ArrayList<>();
+        p.waitsMs().forEach((k, v) -> waits.add(List.of(Md.code(k), Md.num(v, 0))));
+        sec.append("\nThreads waiting (locks and parks of 10 ms or more, summed over all threads):\n\n")
+            .append(Md.textTable(List.of("waiting in", "ms in all"), waits));
+      }
     }
     return null;
   }

@@ -24,7 +24,7 @@ final class Jfr {
 
   /** A summary: samples by layer, the hottest frames, GC pauses, and CPU split from jdk.CPULoad. */
   record Profile(int samples, Map<String, Integer> byLayer, Map<String, Integer> topFrames, double gcPauseMs,
-      double jvmCpu, double machineCpu) {}
+      double jvmCpu, double machineCpu, Map<String, Double> waitsMs) {}
 
   /** Records while {@code load} runs. Throws {@link IllegalStateException} if jcmd fails. */
   static Profile record(String jcmd, long pid, Path file, Runnable load) {
@@ -48,6 +48,7 @@ final class Jfr {
     double jvm = 0;
     double machine = 0;
     int cpuEvents = 0;
+    Map<String, Double> waits = new HashMap<>();
     try {
       for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
         String type = e.getEventType().getName();
@@ -63,6 +64,13 @@ final class Jfr {
             layers.merge(layer(fs), 1, Integer::sum);
           }
           case "jdk.GarbageCollection" -> gcMs += e.getDuration("sumOfPauses").toNanos() / 1e6;
+          case "jdk.JavaMonitorEnter", "jdk.ThreadPark" -> {
+            String where = waitSite(e.getStackTrace());
+            if (where != null) {
+              String kind = type.equals("jdk.JavaMonitorEnter") ? "lock" : "park";
+              waits.merge(where + " (" + kind + ")", e.getDuration().toNanos() / 1e6, Double::sum);
+            }
+          }
           case "jdk.CPULoad" -> {
             jvm += e.getFloat("jvmUser") + e.getFloat("jvmSystem");
             machine += e.getFloat("machineTotal");
@@ -74,8 +82,27 @@ final class Jfr {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the recording " + file, e);
     }
+    Map<String, Double> topWaits = new LinkedHashMap<>();
+    waits.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(6)
+        .forEach(e -> topWaits.put(e.getKey(), e.getValue()));
     return new Profile(samples, sorted(layers, 10), sorted(frames, 12), gcMs,
-        cpuEvents == 0 ? -1 : jvm / cpuEvents, cpuEvents == 0 ? -1 : machine / cpuEvents);
+        cpuEvents == 0 ? -1 : jvm / cpuEvents, cpuEvents == 0 ? -1 : machine / cpuEvents, topWaits);
+  }
+
+  /**
+   * Where a thread waited (JFR records waits over 10-20 ms with the profile settings): the first frame of our code
+   * or of a library we call, so an idle pool thread waiting for work (only JDK and XNIO frames) is left out.
+   */
+  static String waitSite(RecordedStackTrace st) {
+    if (st == null) return null;
+    for (RecordedFrame f : st.getFrames()) {
+      String c = f.getMethod().getType().getName();
+      if (c.startsWith("com.doit.idp") || c.startsWith("com.github.benmanes") || c.startsWith("com.nimbusds")
+          || c.startsWith("io.micrometer") || c.startsWith("org.xipki") || c.startsWith("sun.security.pkcs11")) {
+        return name(f);
+      }
+    }
+    return null;
   }
 
   private static Map<String, Integer> sorted(Map<String, Integer> m, int limit) {

@@ -56,6 +56,7 @@ final class LifecycleServer implements AutoCloseable {
   final IdpServer server;
   final SsoTestIssuer sso;
   final HttpClient http = client();
+  private Pkcs11RoleKeyStore observer;
 
   /**
    * @param extra configuration keys over the defaults of {@link #configText}
@@ -112,6 +113,7 @@ final class LifecycleServer implements AutoCloseable {
     c.put("audit.file", auditFile.toString());
     c.put("admin.token-file", tokenFile.toString());
     c.put("http.rate-limit", "1000/m");
+    c.put("tokens.algorithm", "ES256"); // EC keys generate in milliseconds on SoftHSM2, RSA ones take far longer
     c.putAll(extra);
     return c.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).collect(Collectors.joining("\n", "", "\n"));
   }
@@ -258,15 +260,13 @@ final class LifecycleServer implements AutoCloseable {
     return r.headers().firstValue(name).orElse(null);
   }
 
-  /** The role's keys as a new store of this JVM lists them from the token, not as the server remembers them. */
-  List<String> kidsOnToken(RoleId role) {
-    return kidsOnToken(hsm, role);
-  }
-
-  static List<String> kidsOnToken(IdpConfig.Hsm hsm, RoleId role) {
-    try (Pkcs11RoleKeyStore fresh = new Pkcs11RoleKeyStore(hsm)) {
-      return fresh.list().stream().filter(k -> k.role().equals(role)).map(RoleKey::kid).sorted().toList();
-    }
+  /**
+   * The role's keys, sorted, as another store than the server's lists them from the token right now (a listing
+   * searches the token's objects afresh), not as the server remembers them.
+   */
+  synchronized List<String> kidsOnToken(RoleId role) {
+    if (observer == null) observer = new Pkcs11RoleKeyStore(hsm);
+    return observer.list().stream().filter(k -> k.role().equals(role)).map(RoleKey::kid).sorted().toList();
   }
 
   List<String> auditLines() {
@@ -300,6 +300,9 @@ final class LifecycleServer implements AutoCloseable {
         audit.close();
       } finally {
         store.close();
+        synchronized (this) {
+          if (observer != null) observer.close();
+        }
       }
     }
   }

@@ -223,10 +223,14 @@ final class LifecycleServer implements AutoCloseable {
   // ---- reading answers
 
   static Map<String, Object> json(HttpResponse<String> r) {
+    return json(r.body());
+  }
+
+  static Map<String, Object> json(String text) {
     try {
-      return JSONObjectUtils.parse(r.body());
+      return JSONObjectUtils.parse(text);
     } catch (ParseException e) {
-      throw new AssertionError("not JSON: " + r.body(), e);
+      throw new AssertionError("not JSON: " + text, e);
     }
   }
 
@@ -281,12 +285,8 @@ final class LifecycleServer implements AutoCloseable {
   List<Map<String, Object>> audit(RoleId role) {
     List<Map<String, Object>> out = new ArrayList<>();
     for (String line : auditLines()) {
-      try {
-        Map<String, Object> m = JSONObjectUtils.parse(line);
-        if (role.account().equals(m.get("account")) && role.engineer().equals(m.get("engineer"))) out.add(m);
-      } catch (ParseException e) {
-        throw new AssertionError("audit line is not JSON: " + line, e);
-      }
+      Map<String, Object> m = json(line);
+      if (role.account().equals(m.get("account")) && role.engineer().equals(m.get("engineer"))) out.add(m);
     }
     return out;
   }

@@ -26,7 +26,7 @@ public final class ReplicaServerMain {
     try (Pkcs11RoleKeyStore store = new Pkcs11RoleKeyStore(config.hsm());
          FileAuditLog audit = new FileAuditLog(config.audit().file());
          IdpServer server = ServerUnderTest.start(config, store, Clock.systemUTC(), audit, Duration.ofMinutes(1))) {
-      System.err.println("replica-ready");
+      System.err.println("replica-ready public=" + server.url("public"));
       while (System.in.read() != -1) {
         // wait for the parent to close our stdin (or to die)
       }

@@ -570,7 +570,8 @@ public final class IamProvisioner implements Provisioner, AutoCloseable {
     String why;
     if (e instanceof ProvisioningException p) {
       kind = p.kind();
-      why = p.getMessage().replace("; nothing was changed", "");
+      // The refusal was written for a run that had changed nothing: keep its reason, drop its framing.
+      why = p.getMessage().replace(op + " refused: ", "").replace("; nothing was changed", "");
     } else if (e instanceof AwsServiceException a) {
       String code = code(a);
       String call = s.current() == null ? "an IAM call" : s.current().target();

@@ -44,16 +44,17 @@ import java.util.regex.Pattern;
  *       error codes and XML shapes;</li>
  *   <li>state kept across calls, per account; faults injected on demand.</li>
  * </ul>
- * Thread-safe (one lock); close it after the test.
+ * Thread-safe (one lock); close it after the test. Public, in the test-jar, for the tests of the command line and
+ * the admin API.
  */
-final class FakeAws implements AutoCloseable {
-  static final String OUR_ACCOUNT = "999999999999";
-  static final String OUR_ACCESS_KEY = "AKIAOURSERVICE000001";
-  static final String OUR_SECRET = "our-secret-key-used-only-in-tests";
-  static final String REGION = "us-east-1";
-  static final int PROVIDER_QUOTA = 100;
-  static final String SECURITY_AUDIT = "arn:aws:iam::aws:policy/SecurityAudit";
-  static final String ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess";
+public final class FakeAws implements AutoCloseable {
+  public static final String OUR_ACCOUNT = "999999999999";
+  public static final String OUR_ACCESS_KEY = "AKIAOURSERVICE000001";
+  public static final String OUR_SECRET = "our-secret-key-used-only-in-tests";
+  public static final String REGION = "us-east-1";
+  public static final int PROVIDER_QUOTA = 100;
+  public static final String SECURITY_AUDIT = "arn:aws:iam::aws:policy/SecurityAudit";
+  public static final String ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess";
   private static final Set<String> AWS_MANAGED = Set.of(SECURITY_AUDIT, ADMINISTRATOR_ACCESS,
       "arn:aws:iam::aws:policy/AWSSupportAccess");
   private static final String IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/";
@@ -102,8 +103,8 @@ final class FakeAws implements AutoCloseable {
   }
 
   /** One request as received: which service, action, parameters, and the error code answered (null: success). */
-  record Received(String service, String action, Map<String, String> params, String error) {
-    boolean isWrite() {
+  public record Received(String service, String action, Map<String, String> params, String error) {
+    public boolean isWrite() {
       return !(action.startsWith("Get") || action.startsWith("List"));
     }
   }
@@ -123,9 +124,9 @@ final class FakeAws implements AutoCloseable {
     }
   }
 
-  record Provider(String url, List<String> clientIds, List<String> thumbprints, Instant created) {}
+  public record Provider(String url, List<String> clientIds, List<String> thumbprints, Instant created) {}
 
-  static final class PolicyVersionState {
+  public static final class PolicyVersionState {
     final String id;
     final String document;
     final Instant created;
@@ -137,7 +138,7 @@ final class FakeAws implements AutoCloseable {
     }
   }
 
-  static final class ManagedPolicyState {
+  public static final class ManagedPolicyState {
     final String name;
     final String path;
     final String arn;
@@ -162,7 +163,7 @@ final class FakeAws implements AutoCloseable {
     }
   }
 
-  static final class RoleState {
+  public static final class RoleState {
     final String name;
     final String path;
     final String arn;
@@ -188,7 +189,7 @@ final class FakeAws implements AutoCloseable {
   }
 
   /** One customer account's IAM. */
-  final class Account {
+  public final class Account {
     final String id;
     boolean stackInstalled;
     final Map<String, Provider> providers = new LinkedHashMap<>(); // by ARN
@@ -200,7 +201,7 @@ final class FakeAws implements AutoCloseable {
     }
 
     /** Providers the customer made for other purposes; they count against the quota. */
-    Account withForeignProviders(int n) {
+    public Account withForeignProviders(int n) {
       synchronized (FakeAws.this) {
         for (int i = providers.size(); n > 0; i++, n--) {
           String url = "https://token.actions.example.org/customer-" + i;
@@ -211,7 +212,7 @@ final class FakeAws implements AutoCloseable {
     }
 
     /** A role the customer made, bypassing our validation (the customer's own business). */
-    RoleState putRole(String name, String trustJson, String... attachedArns) {
+    public RoleState putRole(String name, String trustJson, String... attachedArns) {
       synchronized (FakeAws.this) {
         RoleState r = new RoleState(name, "/", "arn:aws:iam::" + id + ":role/" + name, nextId("AROA"), trustJson,
             "", 3600, tick());
@@ -221,25 +222,25 @@ final class FakeAws implements AutoCloseable {
       }
     }
 
-    Provider provider(String arn) {
+    public Provider provider(String arn) {
       synchronized (FakeAws.this) {
         return providers.get(arn);
       }
     }
 
-    RoleState role(String name) {
+    public RoleState role(String name) {
       synchronized (FakeAws.this) {
         return roles.get(name);
       }
     }
 
-    ManagedPolicyState policy(String arn) {
+    public ManagedPolicyState policy(String arn) {
       synchronized (FakeAws.this) {
         return policies.get(arn);
       }
     }
 
-    int providerCount() {
+    public int providerCount() {
       synchronized (FakeAws.this) {
         return providers.size();
       }
@@ -258,12 +259,13 @@ final class FakeAws implements AutoCloseable {
   private final Map<String, String[]> sessions = new LinkedHashMap<>(); // access key -> {account, token}
   private final List<Received> received = new ArrayList<>();
   private final List<Fault> faults = new ArrayList<>();
+  private final Map<String, java.util.function.Consumer<Account>> interlopers = new LinkedHashMap<>();
   private final List<Map<String, Object>> allowStatements;
   private final String managementRoleName;
   private Instant clock = Instant.parse("2026-01-01T00:00:00Z");
   private int ids;
 
-  FakeAws() throws IOException {
+  public FakeAws() throws IOException {
     CustomerStack stack = CustomerStack.load();
     this.managementRoleName = stack.managementRoleName();
     this.allowStatements = statements(stack.policyDocument());
@@ -283,59 +285,64 @@ final class FakeAws implements AutoCloseable {
     sts.start();
   }
 
-  URI iamEndpoint() {
+  public URI iamEndpoint() {
     return URI.create("http://127.0.0.1:" + iam.getAddress().getPort());
   }
 
-  URI stsEndpoint() {
+  public URI stsEndpoint() {
     return URI.create("http://127.0.0.1:" + sts.getAddress().getPort());
   }
 
   /** A customer account; {@code stack} true when the customer installed our CloudFormation stack. */
-  synchronized Account account(String id, boolean stack) {
+  public synchronized Account account(String id, boolean stack) {
     Account a = accounts.computeIfAbsent(id, Account::new);
     a.stackInstalled = stack;
     return a;
   }
 
-  synchronized Account account(String id) {
+  public synchronized Account account(String id) {
     Account a = accounts.get(id);
     if (a == null) throw new IllegalArgumentException("no account " + id);
     return a;
   }
 
   /** Fails the {@code n}th IAM request from now (1: the next one) with {@code code}, once. */
-  synchronized void failNth(int n, String code) {
+  public synchronized void failNth(int n, String code) {
     faults.add(new Fault(null, n, code, false));
   }
 
   /** Fails the next IAM request of {@code action} with {@code code}, once. */
-  synchronized void failNext(String action, String code) {
+  public synchronized void failNext(String action, String code) {
     faults.add(new Fault(action, 1, code, false));
   }
 
   /** Fails every IAM request of {@code action} with {@code code} until {@link #clearFaults()}. */
-  synchronized void failAlways(String action, String code) {
+  public synchronized void failAlways(String action, String code) {
     faults.add(new Fault(action, 1, code, true));
   }
 
-  synchronized void clearFaults() {
+  /** Runs {@code change} just before the next IAM request of {@code action}: another writer got there first. */
+  public synchronized void beforeNext(String action, java.util.function.Consumer<Account> change) {
+    interlopers.put(action, change);
+  }
+
+  public synchronized void clearFaults() {
     faults.clear();
   }
 
-  synchronized List<Received> received() {
+  public synchronized List<Received> received() {
     return List.copyOf(received);
   }
 
-  synchronized List<String> iamActions() {
+  public synchronized List<String> iamActions() {
     return received.stream().filter(r -> r.service().equals("iam")).map(Received::action).toList();
   }
 
-  synchronized List<Received> iamWrites() {
+  public synchronized List<Received> iamWrites() {
     return received.stream().filter(r -> r.service().equals("iam") && r.error() == null && r.isWrite()).toList();
   }
 
-  synchronized void forgetReceived() {
+  public synchronized void forgetReceived() {
     received.clear();
   }
 
@@ -462,6 +469,8 @@ final class FakeAws implements AutoCloseable {
     if (!"2010-05-08".equals(q.optional("Version"))) throw new IamError("InvalidAction", "unsupported Version");
     Account a = accounts.get(sessions.get(accessKey)[0]);
     String action = q.action();
+    java.util.function.Consumer<Account> interloper = interlopers.remove(action);
+    if (interloper != null) interloper.accept(a);
     String result = switch (action) {
       case "ListOpenIDConnectProviders" -> listProviders(a, q);
       case "GetOpenIDConnectProvider" -> getProvider(a, q);

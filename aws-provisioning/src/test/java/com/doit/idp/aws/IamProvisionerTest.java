@@ -179,7 +179,31 @@ class IamProvisionerTest {
   }
 
   @Test
-  void aConcurrentCreateOfTheRoleCountsAsAlreadyPresent() {
+  void aRoleCreatedMeanwhileByAnotherRunCountsAsAlreadyPresent() {
+    aws.beforeNext("CreateRole", a -> a.putRole("DoiT-Support-alice", JSONObjectUtils.toJSONString(NAMES.trustPolicy(ALICE))));
+
+    Report report = provisioner.provision(ALICE);
+
+    assertEquals(Report.Outcome.ALREADY_PRESENT, report.steps().get(2).outcome());
+    assertTrue(aws.received().stream().anyMatch(r -> "EntityAlreadyExists".equals(r.error())));
+    assertEquals(2, account.role("DoiT-Support-alice").attached.size());
+  }
+
+  @Test
+  void aRoleCreatedMeanwhileBySomeoneElseIsRefused() {
+    aws.beforeNext("CreateRole", a -> a.putRole("DoiT-Support-alice", "{\"Version\":\"2012-10-17\",\"Statement\":[]}"));
+
+    ProvisioningException e = assertThrows(ProvisioningException.class, () -> provisioner.provision(ALICE));
+
+    assertEquals(ProvisioningException.Kind.REFUSED, e.kind());
+    assertTrue(e.getMessage().contains("trust policy is not the one we write"), e.getMessage());
+    assertTrue(e.getMessage().contains("left to do: role DoiT-Support-alice"), e.getMessage());
+    assertFalse(e.getMessage().contains("nothing was changed"), "the provider and policy were created");
+    assertTrue(account.role("DoiT-Support-alice").attached.isEmpty(), "nothing attached to a role that is not ours");
+  }
+
+  @Test
+  void anEntityAlreadyExistsForARoleThatIsNotThereIsReportedAndTheRerunCompletesIt() {
     aws.failNext("CreateRole", "EntityAlreadyExists");
     // The fault answers EntityAlreadyExists without creating: the code then reads the role, which is missing.
     ProvisioningException e = assertThrows(ProvisioningException.class, () -> provisioner.provision(ALICE));

@@ -4,8 +4,8 @@ import com.doit.idp.config.IdpConfig;
 import com.doit.idp.role.HsmException;
 import com.doit.idp.role.KeyMetadata;
 import com.doit.idp.role.RoleId;
-import com.doit.idp.role.RoleKey;
 import com.doit.idp.role.SigningAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
 import iaik.pkcs.pkcs11.Mechanism;
 import iaik.pkcs.pkcs11.Slot;
 import iaik.pkcs.pkcs11.Token;
@@ -19,15 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.AuthProvider;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.security.Provider;
-import java.security.PublicKey;
 import java.security.Security;
 import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,6 +37,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.security.auth.callback.PasswordCallback;
 import javax.security.auth.callback.UnsupportedCallbackException;
+import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
+import sun.security.pkcs11.wrapper.CK_MECHANISM;
+import sun.security.pkcs11.wrapper.PKCS11;
+import sun.security.pkcs11.wrapper.PKCS11Exception;
 
 /**
  * {@code keys-admin hsm check}: proves that the configured HSM can do what the server needs, using the JDK's own
@@ -50,13 +50,22 @@ import javax.security.auth.callback.UnsupportedCallbackException;
  * <ol>
  *   <li>finds the token by label and reads its description (the xipki wrapper);
  *   <li>lists the token's mechanisms and names the ones we need that are missing;
- *   <li>configures SunPKCS11 from the template filled with the library path and the token's slot id, logs in;
- *   <li>for RS256 and ES256: generates a temporary key pair as session objects (not stored on the token, gone when
- *       the provider's session closes; the template keeps {@code CKA_TOKEN} at its default, false), checks that the
- *       private key is not extractable, signs in the HSM and verifies with the JDK's software provider;
+ *   <li>configures SunPKCS11 from the template filled with the library path and the token's slot id, logs in through
+ *       it, and checks that it offers the key pair generators and signatures we need;
+ *   <li>for RS256 and ES256: generates a temporary key pair as session objects ({@code CKA_TOKEN} false, otherwise
+ *       the role key policy), checks that the private half is sensitive and not extractable, signs in the HSM
+ *       exactly as {@link Pkcs11JwsSigner} does, verifies with the JDK's software provider, and destroys both
+ *       halves;
  *   <li>counts our role keys on the token (one listing) against the template's capacity, and checks that our
  *       longest label fits the template's label limit.
  * </ol>
+ *
+ * <p>Why the temporary keys are not made through SunPKCS11: the JDK destroys a SunPKCS11 session key, and closes a
+ * SunPKCS11 session, when the Java object is garbage collected, by handle. If this process reinitialised the library
+ * in between (what {@link Pkcs11RoleKeyStore} does to recover from a lost HSM), those handles could by then name
+ * another session or a role key on the token. So the check's own key objects are destroyed explicitly, and the
+ * SunPKCS11 providers it creates stay referenced for the life of the process (a few objects per check), so the JDK
+ * never releases their handles late.
  *
  * <p>Nothing is printed: {@link #run} returns a {@link Result} that the CLI prints. A step that fails becomes a
  * {@link Result#problems() problem} and later steps that depend on it are skipped; no message carries the PIN. The
@@ -78,12 +87,15 @@ public final class HsmCheck {
       Instant.ofEpochSecond(9_999_999_999L), Optional.of(Instant.ofEpochSecond(9_999_999_999L)),
       Instant.ofEpochSecond(9_999_999_999L)).toLabel().length();
 
+  /** SunPKCS11 providers made by checks; kept reachable on purpose (class javadoc). */
+  private static final List<Provider> PROVIDERS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private static final Pattern DECLARED = Pattern.compile("(?m)^#\\s*idp\\.([a-z-]+)\\s*=\\s*(\\d+)\\s*$");
 
   /**
    * One algorithm's round trip.
    *
-   * @param ok generated, signed in the HSM, verified in software, private key not extractable
+   * @param ok generated, signed in the HSM, verified in software, private key sensitive and not extractable
    * @param detail what failed, or a short description of what passed
    */
   public record AlgorithmCheck(SigningAlgorithm algorithm, boolean ok, String detail) {}
@@ -228,11 +240,11 @@ public final class HsmCheck {
     missing.sort(null);
     if (!missing.isEmpty()) problems.add("mechanisms: the token lacks " + String.join(", ", missing));
 
-    // 3, 4: SunPKCS11 from the template, login, a temporary key pair per algorithm.
-    List<AlgorithmCheck> algorithms = new ArrayList<>();
+    // 3: SunPKCS11 from the template: it parses, it loads the library, it logs in, it offers what we use.
     Provider provider = null;
     try {
       provider = Security.getProvider("SunPKCS11").configure("--" + fill(template, hsm.library(), slotId));
+      PROVIDERS.add(provider);
     } catch (RuntimeException e) {
       // The configuration holds no secret, so SunPKCS11's message (a syntax error, a missing library) is safe to show.
       problems.add("sunpkcs11 configuration: " + e.getMessage());
@@ -240,23 +252,27 @@ public final class HsmCheck {
     if (provider != null) {
       try {
         login((AuthProvider) provider, hsm);
+        for (String[] service : new String[][] {{"KeyPairGenerator", "RSA"}, {"KeyPairGenerator", "EC"},
+            {"Signature", "SHA256withRSA"}, {"Signature", "SHA256withECDSA"}}) {
+          if (provider.getService(service[0], service[1]) == null) {
+            problems.add("sunpkcs11: no " + service[0] + "." + service[1] + " on this token");
+          }
+        }
       } catch (javax.security.auth.login.LoginException | RuntimeException e) {
         problems.add("login: " + describe(e));
-        provider = null;
-      }
-    }
-    if (provider != null) {
-      for (SigningAlgorithm alg : SigningAlgorithm.values()) {
-        AlgorithmCheck c = roundTrip(provider, alg);
-        algorithms.add(c);
-        if (!c.ok()) problems.add(alg + ": " + c.detail());
       }
     }
 
-    // 5: our role keys against the capacity.
+    // 4, 5: temporary key pairs, then our role keys against the capacity, on one session of our own.
+    List<AlgorithmCheck> algorithms = new ArrayList<>();
     int roleKeys = -1;
     try (Pkcs11RoleKeyStore store = new Pkcs11RoleKeyStore(
         new IdpConfig.Hsm(hsm.library(), hsm.tokenLabel(), hsm.pin(), 1))) {
+      for (SigningAlgorithm alg : SigningAlgorithm.values()) {
+        AlgorithmCheck c = roundTrip(store, alg);
+        algorithms.add(c);
+        if (!c.ok()) problems.add(alg + ": " + c.detail());
+      }
       roleKeys = store.list().size();
     } catch (HsmException e) {
       problems.add("role keys: " + e.getMessage());
@@ -291,36 +307,56 @@ public final class HsmCheck {
     });
   }
 
-  private static AlgorithmCheck roundTrip(Provider provider, SigningAlgorithm alg) {
+  private static AlgorithmCheck roundTrip(Pkcs11RoleKeyStore store, SigningAlgorithm alg) {
     boolean rsa = alg == SigningAlgorithm.RS256;
-    String jca = rsa ? "SHA256withRSA" : "SHA256withECDSA";
+    byte[] data = ("hsm check " + Instant.now()).getBytes(StandardCharsets.UTF_8);
+    byte[] id = new byte[16];
+    new SecureRandom().nextBytes(id);
+    Pkcs11RoleKeyStore.KeyPairTemplate t = Pkcs11RoleKeyStore.KeyPairTemplate.of(alg, false, "aoi-hsm-check", id);
     try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance(rsa ? "RSA" : "EC", provider);
-      if (rsa) {
-        g.initialize(2048);
-      } else {
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-      }
-      KeyPair pair = g.generateKeyPair();
-      if (pair.getPrivate().getEncoded() != null) {
-        return new AlgorithmCheck(alg, false, "the generated private key is extractable: check the template's attributes");
-      }
-      byte[] data = ("hsm check " + Instant.now()).getBytes(StandardCharsets.UTF_8);
-      Signature signer = Signature.getInstance(jca, provider);
-      signer.initSign(pair.getPrivate());
-      signer.update(data);
-      byte[] signature = signer.sign();
-      // Verify outside the HSM, with the JDK's software provider: the HSM's signature must be the standard one.
-      PublicKey soft = KeyFactory.getInstance(rsa ? "RSA" : "EC")
-          .generatePublic(new X509EncodedKeySpec(pair.getPublic().getEncoded()));
-      Signature verifier = Signature.getInstance(jca);
-      verifier.initVerify(soft);
-      verifier.update(data);
-      if (!verifier.verify(signature)) return new AlgorithmCheck(alg, false, "the HSM's signature does not verify");
-      return new AlgorithmCheck(alg, true, (rsa ? "RSA-2048" : "EC P-256") + " session key generated, signed in the HSM, "
-          + "verified in software, private key not extractable");
-    } catch (GeneralSecurityException | RuntimeException e) {
-      return new AlgorithmCheck(alg, false, describe(e));
+      return store.withSession("hsm check " + alg, (p, s) -> {
+        long[] pair = p.C_GenerateKeyPair(s, t.mechanism(), t.publicKey(), t.privateKey());
+        try {
+          CK_ATTRIBUTE[] a = {
+              new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN),
+              new CK_ATTRIBUTE(PKCS11Constants.CKA_SENSITIVE),
+              new CK_ATTRIBUTE(PKCS11Constants.CKA_EXTRACTABLE)};
+          p.C_GetAttributeValue(s, pair[1], a);
+          if (a[0].getBoolean() || !a[1].getBoolean() || a[2].getBoolean()) {
+            return new AlgorithmCheck(alg, false, "the token did not apply the key policy (token object, or the "
+                + "private key is not sensitive, or it is extractable)");
+          }
+          Optional<JWK> jwk = Pkcs11RoleKeyStore.readPublicJwk(p, s, pair[0], alg);
+          if (jwk.isEmpty()) return new AlgorithmCheck(alg, false, "the public key cannot be read back");
+          // Exactly what Pkcs11JwsSigner asks of the token.
+          byte[] input = rsa ? data : MessageDigest.getInstance("SHA-256").digest(data);
+          p.C_SignInit(s, new CK_MECHANISM(rsa ? PKCS11Constants.CKM_SHA256_RSA_PKCS : PKCS11Constants.CKM_ECDSA),
+              pair[1]);
+          byte[] signature = p.C_Sign(s, input);
+          // Verified outside the HSM, by the JDK's software provider: the HSM's signature must be the standard one.
+          Signature verifier = Signature.getInstance(rsa ? "SHA256withRSA" : "SHA256withECDSAinP1363Format");
+          verifier.initVerify(rsa ? jwk.get().toRSAKey().toPublicKey() : jwk.get().toECKey().toPublicKey());
+          verifier.update(data);
+          if (!verifier.verify(signature)) return new AlgorithmCheck(alg, false, "the HSM's signature does not verify");
+          return new AlgorithmCheck(alg, true, (rsa ? "RSA-2048" : "EC P-256") + " session key pair generated, "
+              + "private half sensitive and not extractable, signed in the HSM, verified in software");
+        } catch (GeneralSecurityException | com.nimbusds.jose.JOSEException e) {
+          return new AlgorithmCheck(alg, false, "software verification failed (" + e.getClass().getSimpleName() + ")");
+        } finally {
+          destroyQuietly(p, s, pair[1]);
+          destroyQuietly(p, s, pair[0]);
+        }
+      });
+    } catch (HsmException e) {
+      return new AlgorithmCheck(alg, false, e.getMessage());
+    }
+  }
+
+  private static void destroyQuietly(PKCS11 p, long session, long handle) {
+    try {
+      p.C_DestroyObject(session, handle);
+    } catch (PKCS11Exception e) {
+      // A session object also dies with its session; nothing is left on the token either way.
     }
   }
 

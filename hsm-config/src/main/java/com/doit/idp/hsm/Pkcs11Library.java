@@ -9,7 +9,6 @@ import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +41,7 @@ final class Pkcs11Library {
 
   private final Path path;
   private final Module module;
-  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile long generation;
 
   private Pkcs11Library(Path path, Module module) {
@@ -131,6 +130,11 @@ final class Pkcs11Library {
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  /** True while {@code thread} waits for this library's lock (for tests). */
+  boolean isWaiting(Thread thread) {
+    return lock.hasQueuedThread(thread);
   }
 
   /** A held shared lock; closing releases it. */

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
@@ -106,11 +107,16 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
   private final Duration minBackoff;
   private final Duration maxBackoff;
   private final SecureRandom random = new SecureRandom();
-  private final Object connectLock = new Object();
+  // Held briefly, for the fields below. Never held while waiting for the HSM or for the library's lock.
+  private final Object stateLock = new Object();
+  // Held by the one thread that reconnects; others fail fast instead of queueing behind a slow or hung HSM.
+  private final ReentrantLock reconnectLock = new ReentrantLock();
+  // "ref alg" -> public JWK; refs are random and never reused, so this survives reconnects.
+  private final Map<String, JWK> publicJwks = new ConcurrentHashMap<>();
 
   private volatile Connection current;
   private volatile boolean closed;
-  // Guarded by connectLock.
+  // Guarded by stateLock.
   private boolean attempted;
   private long failedGeneration = -1;
   private Instant nextAttempt = Instant.MIN;
@@ -163,42 +169,8 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
     String label = metadata.toLabel();
     return call("generate", (c, s) -> {
       PKCS11 p = library.pkcs11();
-      boolean rsa = metadata.algorithm() == SigningAlgorithm.RS256;
-      List<CK_ATTRIBUTE> pub = new ArrayList<>(List.of(
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_CLASS, PKCS11Constants.CKO_PUBLIC_KEY),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_VERIFY, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_ENCRYPT, false),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_WRAP, false),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)));
-      List<CK_ATTRIBUTE> priv = new ArrayList<>(List.of(
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_CLASS, PKCS11Constants.CKO_PRIVATE_KEY),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_PRIVATE, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_SENSITIVE, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_EXTRACTABLE, false),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_SIGN, true),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_DECRYPT, false),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_UNWRAP, false),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
-          new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)));
-      CK_MECHANISM mechanism;
-      if (rsa) {
-        mechanism = new CK_MECHANISM(PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN);
-        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_RSA));
-        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_MODULUS_BITS, 2048L));
-        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_PUBLIC_EXPONENT, F4));
-        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_RSA));
-      } else {
-        mechanism = new CK_MECHANISM(PKCS11Constants.CKM_EC_KEY_PAIR_GEN);
-        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_EC));
-        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_EC_PARAMS, P256_PARAMS));
-        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_EC));
-        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_DERIVE, false));
-      }
-      long[] handles = p.C_GenerateKeyPair(s.getSessionHandle(), mechanism,
-          pub.toArray(CK_ATTRIBUTE[]::new), priv.toArray(CK_ATTRIBUTE[]::new));
+      KeyPairTemplate t = KeyPairTemplate.of(metadata.algorithm(), true, label, id);
+      long[] handles = p.C_GenerateKeyPair(s.getSessionHandle(), t.mechanism(), t.publicKey(), t.privateKey());
       Handles h = new Handles(handles[0], handles[1]);
       JWK jwk = readPublicJwk(p, s.getSessionHandle(), h.pub, metadata.algorithm())
           .orElseThrow(() -> new HsmException("generate: the token returned an unreadable public key"));
@@ -240,7 +212,14 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
         String ref = HexFormat.of().formatHex(id);
         Long priv = privates.get(ref);
         if (priv == null) continue; // half a pair: being written by someone else, or a delete that stopped midway
-        Optional<JWK> jwk = readPublicJwk(p, sh, h, meta.get().algorithm());
+        // A key's public material never changes, so each key is read once per store, not on every listing: that
+        // halves the calls of a listing at a few thousand keys.
+        String jwkKey = ref + " " + meta.get().algorithm();
+        Optional<JWK> jwk = Optional.ofNullable(publicJwks.get(jwkKey));
+        if (jwk.isEmpty()) {
+          jwk = readPublicJwk(p, sh, h, meta.get().algorithm());
+          jwk.ifPresent(j -> publicJwks.put(jwkKey, j));
+        }
         if (jwk.isEmpty()) {
           LOG.debug("hsm.list skipped ref={}: key type does not match its label", ref);
           continue;
@@ -250,6 +229,7 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
         keys.add(new RoleKey(ref, jwk.get().getKeyID(), jwk.get(), meta.get()));
       }
       confirmToken(p, c);
+      publicJwks.keySet().removeIf(k -> !seen.containsKey(k.substring(0, k.indexOf(' '))));
       c.handles.keySet().retainAll(seen.keySet());
       c.handles.putAll(seen);
       return keys;
@@ -314,12 +294,13 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
   /** Closes the sessions. Later calls throw {@link HsmException}. Idempotent. */
   @Override
   public void close() {
-    synchronized (connectLock) {
+    Connection c;
+    synchronized (stateLock) {
       closed = true;
-      Connection c = current;
+      c = current;
       current = null;
-      if (c != null) c.pool.close();
     }
+    if (c != null) c.pool.close();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -369,8 +350,8 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
   private <T> T call(String operation, Work<T> work) {
     for (int attempt = 0; ; attempt++) {
       Connection c = connection();
-      // Catch clauses of try-with-resources run after the resource is released: markDown (which takes connectLock)
-      // never runs under the library's shared lock, so it cannot deadlock with a reinitialisation.
+      // Catch clauses of try-with-resources run after the resource is released: markDown (which closes the pool,
+      // taking the library's shared lock again) never runs inside it.
       try (Pkcs11Library.Use u = library.use()) {
         if (c.pool.live()) {
           Session s = c.pool.borrow();
@@ -384,6 +365,13 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
         HsmException failure = Pkcs11Errors.toHsmException(operation, e);
         if (Pkcs11Errors.isGone(e)) markDown(c, failure.getMessage());
         throw failure;
+      } catch (HsmException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // The JDK's native glue reports some failures (out of memory in the library, a bad attribute conversion) as
+        // unchecked exceptions. Callers map HsmException to 503; anything else would be a 500 with a stack trace.
+        LOG.warn("hsm.{} failed in the PKCS#11 glue: {}", operation, e.getClass().getName());
+        throw new HsmException(operation + ": library failure (" + e.getClass().getSimpleName() + ")");
       }
       // Another store of this process reinitialised the library: our sessions died with no call failing. Nothing
       // was sent to the token, so reconnecting and trying once more is safe even for generate.
@@ -393,57 +381,130 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
   }
 
   private void markDown(Connection c, String reason) {
-    synchronized (connectLock) {
+    synchronized (stateLock) {
       if (current != c) return;
       current = null;
       failedGeneration = c.pool.generation();
       lastError = reason;
       // The first reconnect may happen at once (a transient loss recovers on the next call); failures back off.
       nextAttempt = Instant.MIN;
-      LOG.warn("hsm.down: {}", reason);
     }
+    LOG.warn("hsm.down: {}", reason);
     c.pool.close();
   }
 
+  /**
+   * The live connection, or a reconnect attempt by this thread. While another thread reconnects, or within the
+   * backoff after a failed attempt, throws {@link HsmException} at once: callers never queue behind an HSM that does
+   * not answer (the reconnect itself may wait for a reinitialisation, a login, a listing).
+   */
   private Connection connection() {
     Connection c = current;
     if (c != null) return c;
-    synchronized (connectLock) {
-      if (closed) throw new HsmException("hsm store closed");
-      if (current != null) return current;
-      if (permanentError != null) throw new HsmException(permanentError);
-      Instant now = clock.instant();
-      if (now.isBefore(nextAttempt)) throw new HsmException("hsm down (" + lastError + ")");
-      boolean retry = attempted;
-      attempted = true;
+    if (!reconnectLock.tryLock()) throw new HsmException("hsm down (reconnecting)");
+    try {
+      Instant now;
+      boolean retry;
+      long seen;
+      synchronized (stateLock) {
+        if (closed) throw new HsmException("hsm store closed");
+        if (current != null) return current;
+        if (permanentError != null) throw new HsmException(permanentError);
+        now = clock.instant();
+        if (now.isBefore(nextAttempt)) throw new HsmException("hsm down (" + lastError + ")");
+        retry = attempted;
+        attempted = true;
+        seen = failedGeneration;
+      }
       try {
         // Every attempt after the first starts from a fresh C_Initialize: a library that lost its device, or that
         // had not seen the token yet (SoftHSM2 reads its token directory at C_Initialize), recovers only that way.
-        failedGeneration = retry ? library.reinitialize(failedGeneration) : library.generation();
+        long generation = retry ? library.reinitialize(seen) : library.generation();
+        synchronized (stateLock) {
+          // If this attempt fails, the next one must reinitialise again, so it must know what it has seen.
+          failedGeneration = generation;
+        }
         SessionPool pool = SessionPool.open(library, config.tokenLabel(), config.pin(), config.sessions(), borrowTimeout);
         Connection fresh = new Connection(pool);
-        current = fresh;
+        boolean closedMeanwhile;
+        synchronized (stateLock) {
+          closedMeanwhile = closed;
+          if (!closedMeanwhile) current = fresh;
+        }
+        if (closedMeanwhile) {
+          pool.close();
+          throw new HsmException("hsm store closed");
+        }
         if (retry) {
           list(); // refresh the handles: they are not stable across C_Initialize
           LOG.info("hsm.up after reconnect");
         }
-        backoff = minBackoff;
+        synchronized (stateLock) {
+          backoff = minBackoff;
+        }
         return fresh;
       } catch (HsmException e) {
-        lastError = e.getMessage();
-        if (isPinRefusal(e.getMessage())) {
-          permanentError = "hsm login refused (" + e.getMessage() + "); fix the PIN and restart";
-          throw new HsmException(permanentError);
+        synchronized (stateLock) {
+          lastError = e.getMessage();
+          if (isPinRefusal(e.getMessage())) {
+            permanentError = "hsm login refused (" + e.getMessage() + "); fix the PIN and restart";
+            throw new HsmException(permanentError);
+          }
+          nextAttempt = now.plus(backoff);
+          backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
         }
-        nextAttempt = now.plus(backoff);
-        backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
         throw e;
       }
+    } finally {
+      reconnectLock.unlock();
     }
   }
 
   private static boolean isPinRefusal(String message) {
     return message.startsWith("login: CKR_PIN_");
+  }
+
+  /**
+   * What {@code C_GenerateKeyPair} gets for a key pair of our policy (class javadoc, SPEC.md). {@code token} false
+   * makes session objects, for {@link HsmCheck}'s temporary keys.
+   */
+  record KeyPairTemplate(CK_MECHANISM mechanism, CK_ATTRIBUTE[] publicKey, CK_ATTRIBUTE[] privateKey) {
+    static KeyPairTemplate of(SigningAlgorithm alg, boolean token, String label, byte[] id) {
+      List<CK_ATTRIBUTE> pub = new ArrayList<>(List.of(
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_CLASS, PKCS11Constants.CKO_PUBLIC_KEY),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, token),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_VERIFY, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_ENCRYPT, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_WRAP, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)));
+      List<CK_ATTRIBUTE> priv = new ArrayList<>(List.of(
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_CLASS, PKCS11Constants.CKO_PRIVATE_KEY),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, token),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_PRIVATE, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_SENSITIVE, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_EXTRACTABLE, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_SIGN, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_DECRYPT, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_UNWRAP, false),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)));
+      CK_MECHANISM mechanism;
+      if (alg == SigningAlgorithm.RS256) {
+        mechanism = new CK_MECHANISM(PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN);
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_RSA));
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_MODULUS_BITS, 2048L));
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_PUBLIC_EXPONENT, F4));
+        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_RSA));
+      } else {
+        mechanism = new CK_MECHANISM(PKCS11Constants.CKM_EC_KEY_PAIR_GEN);
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_EC));
+        pub.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_EC_PARAMS, P256_PARAMS));
+        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_KEY_TYPE, PKCS11Constants.CKK_EC));
+        priv.add(new CK_ATTRIBUTE(PKCS11Constants.CKA_DERIVE, false));
+      }
+      return new KeyPairTemplate(mechanism, pub.toArray(CK_ATTRIBUTE[]::new), priv.toArray(CK_ATTRIBUTE[]::new));
+    }
   }
 
   /** One live pool and the object handles valid in it (handles may change across a reinitialisation). */
@@ -555,7 +616,7 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
    * The public JWK of a public key object ({@code use=sig}, {@code alg}, {@code kid} = RFC 7638 thumbprint), or empty
    * when the object is not the key type its label promises.
    */
-  private static Optional<JWK> readPublicJwk(PKCS11 p, long session, long handle, SigningAlgorithm alg)
+  static Optional<JWK> readPublicJwk(PKCS11 p, long session, long handle, SigningAlgorithm alg)
       throws PKCS11Exception {
     try {
       if (alg == SigningAlgorithm.RS256) {

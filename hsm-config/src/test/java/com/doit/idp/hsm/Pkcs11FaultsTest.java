@@ -190,6 +190,73 @@ class Pkcs11FaultsTest {
   }
 
   @Test
+  void callersFailFastWhileAnotherThreadReconnects() throws Exception {
+    IdpConfig.Hsm config = SoftHsmToken.disposable();
+    Path tokenDir = SoftHsmToken.disposableTokenDirectory();
+    Path away = SoftHsmToken.softHsmDirectory().resolve("away-" + tokenDir.getFileName());
+    Pkcs11Library library = Pkcs11Library.get(config.library());
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try (Pkcs11RoleKeyStore store = new Pkcs11RoleKeyStore(config, new MutableClock(), Duration.ofSeconds(2),
+             Duration.ofSeconds(5), Duration.ofSeconds(40));
+         Pkcs11RoleKeyStore neighbour = new Pkcs11RoleKeyStore(SoftHsmToken.shared())) {
+      Files.move(tokenDir, away);
+      try {
+        hsmFailure(store::ping);
+      } finally {
+        Files.move(away, tokenDir);
+      }
+      assertFalse(store.isUp());
+
+      // A neighbour's call is in flight, so our reconnect's C_Finalize has to wait for it to finish.
+      CountDownLatch holding = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      Future<?> inFlight = threads.submit(() -> neighbour.withSession("hold", (p, s) -> {
+        holding.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return null;
+      }));
+      assertTrue(holding.await(30, TimeUnit.SECONDS));
+      CompletableFuture<Thread> reconnecter = new CompletableFuture<>();
+      Future<?> reconnect = threads.submit(() -> {
+        reconnecter.complete(Thread.currentThread());
+        store.ping();
+      });
+      Thread r = reconnecter.get(30, TimeUnit.SECONDS);
+      try {
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); !library.isWaiting(r); ) {
+          if (System.nanoTime() > deadline) fail("the reconnect never reached the library's lock: " + outcome(reconnect));
+          Thread.onSpinWait();
+        }
+
+        // Meanwhile every other caller gets an answer at once instead of queueing behind the reconnect.
+        HsmException e = hsmFailure(store::ping);
+        assertEquals("hsm down (reconnecting)", e.getMessage());
+      } finally {
+        release.countDown();
+      }
+      inFlight.get(30, TimeUnit.SECONDS);
+      reconnect.get(30, TimeUnit.SECONDS);
+      assertTrue(store.isUp());
+      neighbour.ping();
+      assertTrue(neighbour.isUp());
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  private static String outcome(Future<?> f) {
+    try {
+      return String.valueOf(f.get(1, TimeUnit.SECONDS));
+    } catch (Exception e) {
+      return e.toString();
+    }
+  }
+
+  @Test
   void aClosedStoreRefusesCalls() {
     Pkcs11RoleKeyStore store = new Pkcs11RoleKeyStore(SoftHsmToken.shared());
     store.close();

@@ -30,11 +30,10 @@ class ReplicaProcessTest {
 
   /** Runs {@link ReplicaMain} in a new JVM with this JVM's class path and PKCS#11 module flags. */
   static String runReplica(IdpConfig.Hsm hsm, String... command) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
-        "--add-opens", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"),
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(SoftHsmToken.pkcs11JvmOptions());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
         ReplicaMain.class.getName(), hsm.library().toString(), hsm.tokenLabel()));
     cmd.addAll(List.of(command));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);

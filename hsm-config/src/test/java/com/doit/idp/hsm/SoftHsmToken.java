@@ -75,6 +75,17 @@ public final class SoftHsmToken {
     return tokens().dir();
   }
 
+  /**
+   * The JVM options a child JVM needs to use the PKCS#11 store (a server or keys-admin started by a test): the JDK's
+   * native PKCS#11 wrapper is not exported, and recovery calls its {@code C_Initialize}. The child inherits
+   * {@code SOFTHSM2_CONF}, so it sees the same tokens; give it the PIN as {@code IDP_HSM_PIN}.
+   */
+  public static List<String> pkcs11JvmOptions() {
+    return List.of(
+        "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
+        "--add-opens", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED");
+  }
+
   /** A random 12-digit account number, so that tests sharing a token never see each other's roles. */
   public static String uniqueAccount() {
     long n = Math.floorMod(RANDOM.nextLong(), 900_000_000_000L) + 100_000_000_000L;
@@ -156,11 +167,30 @@ public final class SoftHsmToken {
     }
     Set<Path> created = listDirs(tokenDir);
     created.removeAll(before);
-    if (created.size() != 1) throw new IllegalStateException("cannot tell which directory holds token " + hsm.tokenLabel());
-    Path tokenPath = created.iterator().next();
+    // Another test JVM of the same module may create tokens at the same moment: pick ours by its label, which
+    // SoftHSM2 stores blank-padded to 32 bytes in token.object.
+    byte[] padded = String.format("%-32s", hsm.tokenLabel()).getBytes(StandardCharsets.US_ASCII);
+    List<Path> ours = new java.util.ArrayList<>();
+    for (Path d : created) {
+      Path object = d.resolve("token.object");
+      if (Files.exists(object) && indexOf(Files.readAllBytes(object), padded) >= 0) ours.add(d);
+    }
+    if (ours.size() != 1) throw new IllegalStateException("cannot tell which directory holds token " + hsm.tokenLabel());
+    Path tokenPath = ours.get(0);
     Files.writeString(owners.resolve(tokenPath.getFileName().toString()),
         Long.toString(ProcessHandle.current().pid()), StandardCharsets.UTF_8);
     return tokenPath;
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) continue outer;
+      }
+      return i;
+    }
+    return -1;
   }
 
   private static void deleteTokensOfEndedProcesses(Path tokenDir, Path owners) throws IOException {

@@ -11,6 +11,10 @@ import com.doit.idp.server.admin.AdminApi;
 import com.doit.idp.server.health.Readiness;
 import com.doit.idp.server.jwks.PublicDocuments;
 import com.doit.idp.server.metrics.TimedRoleKeyStore;
+import com.doit.idp.server.sso.SsoVerifier;
+import com.doit.idp.server.token.RequestContext;
+import com.doit.idp.server.token.RoleListService;
+import com.doit.idp.server.token.TokenExchangeService;
 import com.doit.idp.server.web.HandlerChains;
 import com.doit.idp.server.web.PemTls;
 import com.doit.idp.server.web.TokenEndpoints;
@@ -184,13 +188,16 @@ public final class IdpServer implements AutoCloseable {
       return this;
     }
 
-    /** The token decisions behind {@code POST /token} and {@code GET /roles}. */
+    /**
+     * Replaces the token decisions behind {@code POST /token} and {@code GET /roles} (for tests of the HTTP layer);
+     * by default they are the real ones, built from the configuration.
+     */
     public Builder tokenEndpoints(TokenEndpoints t) {
       this.tokenEndpoints = t;
       return this;
     }
 
-    /** Whether the SSO signing keys are loaded (part of readiness). */
+    /** Whether the SSO signing keys are loaded (part of readiness); by default the SSO verifier's answer. */
     public Builder ssoKeysLoaded(BooleanSupplier s) {
       this.ssoKeysLoaded = s;
       return this;
@@ -217,8 +224,19 @@ public final class IdpServer implements AutoCloseable {
         log.warn("role-directory-first-refresh-failed: {}", e.toString());
       }
       RoleService roles = new RoleService(timed, RoleService.Settings.of(config), clock, auditLog, names);
-      TokenEndpoints endpoints = tokenEndpoints != null ? tokenEndpoints : NotWired.INSTANCE;
-      BooleanSupplier ssoReady = ssoKeysLoaded != null ? ssoKeysLoaded : () -> false;
+      TokenEndpoints endpoints = tokenEndpoints;
+      BooleanSupplier ssoReady = ssoKeysLoaded;
+      if (endpoints == null) {
+        // Main under --dev puts the development issuer into sso.issuer before it gets here.
+        URI ssoIssuer = config.sso().issuer().orElseThrow(
+            () -> new com.doit.idp.config.ConfigException("sso.issuer: required"));
+        SsoVerifier sso = new SsoVerifier(ssoIssuer, config.sso(), clock);
+        endpoints = new TokenServices(
+            TokenExchangeService.create(config, sso, directory, timed, auditLog, reg, clock),
+            new RoleListService(sso, directory, names));
+        if (ssoReady == null) ssoReady = sso::isReady;
+      }
+      if (ssoReady == null) ssoReady = () -> true;
       Readiness readiness = new Readiness(timed, directory, ssoReady, clock, PING_EVERY);
 
       Gauge.builder("idp.roles.active", directory, d -> d.activeCount()).description("active support roles")
@@ -322,18 +340,23 @@ public final class IdpServer implements AutoCloseable {
     }
   }
 
-  /** Until the token decisions are wired: an honest 503, never a fake token. */
-  private enum NotWired implements TokenEndpoints {
-    INSTANCE;
-
+  /** The token listener's decisions: {@link TokenExchangeService} and {@link RoleListService}. */
+  private record TokenServices(TokenExchangeService exchange, RoleListService roleList) implements TokenEndpoints {
     @Override
     public Map<String, Object> exchange(Map<String, List<String>> form, String requestId, String remoteAddr) {
-      throw new ClientError(503, "temporarily_unavailable", "token exchange is not configured");
+      return exchange.exchange(form, new RequestContext(requestId, remoteAddr)).toJson();
+    }
+
+    @Override
+    public void refused(ClientError error, String requestId, String remoteAddr) {
+      exchange.refusedBeforeParsing(error, new RequestContext(requestId, remoteAddr));
     }
 
     @Override
     public Map<String, Object> roles(String bearerToken) {
-      throw new ClientError(503, "temporarily_unavailable", "token exchange is not configured");
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("roles", roleList.rolesFor(bearerToken));
+      return m;
     }
   }
 }

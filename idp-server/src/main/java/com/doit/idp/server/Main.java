@@ -3,6 +3,7 @@ package com.doit.idp.server;
 import com.doit.idp.config.ConfigException;
 import com.doit.idp.config.ConfigLoader;
 import com.doit.idp.config.IdpConfig;
+import com.doit.idp.hsm.Pkcs11RoleKeyStore;
 import com.doit.idp.role.HsmException;
 import com.doit.idp.role.RoleKeyStore;
 import com.doit.idp.server.dev.DevSsoIssuer;
@@ -72,7 +73,7 @@ public final class Main {
             devSso.issuer(), config.sso().allowedDomains().get(0));
       }
       store = openStore(config.hsm());
-      server = ServerWiring.start(config, store, clock);
+      server = IdpServer.builder(config).roleKeyStore(store).clock(clock).start();
     } catch (ConfigException e) {
       err.println("idp-server: configuration: " + e.getMessage());
       closeQuietly(server, store, devSso);
@@ -133,7 +134,7 @@ public final class Main {
   }
 
   static RoleKeyStore openStore(IdpConfig.Hsm hsm) {
-    throw new HsmException("the PKCS#11 role key store is not built into this version yet");
+    return new Pkcs11RoleKeyStore(hsm);
   }
 
   private static void closeQuietly(IdpServer server, RoleKeyStore store, DevSsoIssuer devSso) {

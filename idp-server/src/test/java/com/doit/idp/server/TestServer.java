@@ -41,15 +41,19 @@ public final class TestServer implements AutoCloseable {
   }
 
   public final InMemoryRoleKeyStore store = new InMemoryRoleKeyStore();
-  public final MutableClock clock = new MutableClock(START);
+  public final MutableClock clock;
   public final List<AuditEvent> audit = Collections.synchronizedList(new ArrayList<>());
   public final IdpConfig config;
+  /** The store the server uses: {@link #store} unless another one was given. */
+  public final RoleKeyStore hsm;
   public final IdpServer server;
   public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
 
-  private TestServer(IdpConfig config, RoleKeyStore store, TokenEndpoints endpoints, BooleanSupplier ssoReady) {
+  private TestServer(IdpConfig config, RoleKeyStore store, TokenEndpoints endpoints, BooleanSupplier ssoReady,
+      Instant start) {
     this.config = config;
+    this.clock = new MutableClock(start);
     AuditLog log = new AuditLog() {
       @Override
       public void write(AuditEvent event) {
@@ -59,10 +63,11 @@ public final class TestServer implements AutoCloseable {
       @Override
       public void close() {}
     };
-    IdpServer.Builder b = IdpServer.builder(config).roleKeyStore(store == null ? this.store : store).clock(clock)
+    this.hsm = store == null ? this.store : store;
+    IdpServer.Builder b = IdpServer.builder(config).roleKeyStore(hsm).clock(clock)
         .auditLog(log);
     if (endpoints != null) b.tokenEndpoints(endpoints);
-    b.ssoKeysLoaded(ssoReady);
+    if (ssoReady != null) b.ssoKeysLoaded(ssoReady);
     this.server = b.start();
   }
 
@@ -72,12 +77,20 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static TestServer startWith(IdpConfig config) {
-    return new TestServer(config, null, null, () -> true);
+    return new TestServer(config, null, null, () -> true, START);
   }
 
   public static TestServer start(Path dir, Map<String, String> extra, TokenEndpoints endpoints,
       BooleanSupplier ssoReady) {
-    return new TestServer(config(dir, extra, true), null, endpoints, ssoReady);
+    return new TestServer(config(dir, extra, true), null, endpoints, ssoReady, START);
+  }
+
+  /**
+   * The whole production wiring (real SSO verifier and token services) over {@code store}, or over the in-memory
+   * HSM when it is null, with the clock at {@code start}.
+   */
+  public static TestServer production(IdpConfig config, RoleKeyStore store, Instant start) {
+    return new TestServer(config, store, null, null, start);
   }
 
   /** A configuration for tests: free loopback ports, an SSO issuer that is never called, admin token in dir. */

@@ -69,7 +69,9 @@ abstract class CliCommand implements Callable<Integer> {
   /** How long until {@code end}, in its two largest units ({@code 23h 59m}), or {@code expired}. */
   static String timeLeft(Instant now, Instant end) {
     if (!now.isBefore(end)) return "expired";
-    long s = Duration.between(now, end).getSeconds();
+    Duration left = Duration.between(now, end);
+    // Rounded up: a role created a fraction of a second ago for 24h has 24h left, not 23h 59m.
+    long s = left.getSeconds() + (left.getNano() > 0 ? 1 : 0);
     long d = s / 86400;
     long h = s % 86400 / 3600;
     long m = s % 3600 / 60;

@@ -1,5 +1,7 @@
 package com.doit.idp.cli;
 
+import com.doit.idp.aws.IamProvisioner;
+import com.doit.idp.aws.Provisioner;
 import com.doit.idp.config.ConfigLoader;
 import com.doit.idp.config.IdpConfig;
 import com.doit.idp.role.HsmException;
@@ -31,6 +33,16 @@ public interface Environment {
 
   /** The operator, named in the audit log as {@code keys-admin:<user>}. */
   String user();
+
+  /**
+   * The provisioner for the customer's AWS account, for {@code role provision|deprovision|plan},
+   * {@code create --provision} and {@code revoke --deprovision}; the caller closes it if it is
+   * {@link AutoCloseable}. By default the real one: our AWS credentials from the SDK's default chain. Making it
+   * calls nothing, so it may be made for {@code role plan} without any AWS credentials.
+   */
+  default Provisioner provisioner(IdpConfig config) {
+    return IamProvisioner.create(config);
+  }
 
   /**
    * The real thing: the process environment, the project root from the system property {@code idp.home} (set by

@@ -1,5 +1,6 @@
 package com.doit.idp.cli;
 
+import com.doit.idp.aws.ProvisioningException;
 import com.doit.idp.config.ConfigException;
 import com.doit.idp.role.HsmException;
 import com.doit.idp.role.RoleException;
@@ -26,10 +27,11 @@ final class Failures {
   static String message(Throwable e) {
     String m = e.getMessage();
     if (e instanceof CliFailure || e instanceof RoleException || e instanceof ConfigException
-        || e instanceof IllegalArgumentException) {
+        || e instanceof ProvisioningException || e instanceof IllegalArgumentException) {
       return m;
     }
-    if (e instanceof HsmException) return "hsm: " + m;
+    // Say where it failed, once: the store's own messages mostly start with "hsm" already.
+    if (e instanceof HsmException) return m != null && m.startsWith("hsm") ? m : "hsm: " + m;
     if (e instanceof UncheckedIOException) {
       return m + (e.getCause() == null ? "" : " (" + e.getCause().getClass().getSimpleName() + ")");
     }

@@ -7,8 +7,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code keys-admin role ...}: one class per subcommand. A new one (the AWS work's {@code provision},
- * {@code deprovision}, {@code plan}) is a class extending {@link CliCommand} and a line in this list.
+ * {@code keys-admin role ...}: one class per subcommand. A new one is a class extending {@link CliCommand} and a
+ * line in this list.
  */
 @Command(
     name = "role",
@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
     description = "Support roles: one (customer account, engineer) pair, its keys in the HSM, its grant window.",
     subcommands = {
         RoleCreateCommand.class, RoleListCommand.class, RoleShowCommand.class, RoleExtendCommand.class,
-        RoleRotateCommand.class, RoleRevokeCommand.class, RoleJwksCommand.class, RoleTrustPolicyCommand.class})
+        RoleRotateCommand.class, RoleRevokeCommand.class, RoleJwksCommand.class, RoleTrustPolicyCommand.class,
+        RoleProvisionCommand.class, RoleDeprovisionCommand.class, RolePlanCommand.class})
 final class RoleCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -24,6 +25,6 @@ final class RoleCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new ParameterException(spec.commandLine(),
-        "Missing command: create, list, show, extend, rotate, revoke, jwks or trust-policy");
+        "Missing command: create, list, show, extend, rotate, revoke, jwks, trust-policy, provision, deprovision or plan");
   }
 }

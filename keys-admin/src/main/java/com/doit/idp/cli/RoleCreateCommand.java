@@ -1,15 +1,23 @@
 package com.doit.idp.cli;
 
+import com.doit.idp.aws.ProvisioningException;
+import com.doit.idp.aws.ProvisioningJson;
+import com.doit.idp.aws.Report;
 import com.doit.idp.role.RoleId;
 import com.doit.idp.role.RoleJson;
 import com.doit.idp.role.SigningAlgorithm;
 import com.doit.idp.role.SupportRole;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code role create}: generates the role's first key in the HSM. */
+/**
+ * {@code role create}: generates the role's first key in the HSM; with {@code --provision}, then sets the role up
+ * in the customer's account (its plan is checked before the key is generated).
+ */
 @Command(name = "create", mixinStandardHelpOptions = true,
     description = "Create a support role: generate its key in the HSM and open its grant window.")
 final class RoleCreateCommand extends CliCommand {
@@ -27,6 +35,10 @@ final class RoleCreateCommand extends CliCommand {
   @Option(names = "--alg", paramLabel = "RS256|ES256", description = "The signing algorithm (default: tokens.algorithm).")
   String alg;
 
+  @Option(names = "--provision",
+      description = "Then set the role up in the customer's AWS account, as 'role provision' does.")
+  boolean provision;
+
   @Override
   void execute() {
     RoleId id;
@@ -43,13 +55,29 @@ final class RoleCreateCommand extends CliCommand {
       throw new CliFailure("--alg '" + alg + "': " + e.getMessage());
     }
     Session s = session();
+    // A plan the management policy refuses is refused before the key is generated.
+    if (provision) s.provisioner().plan(id);
     SupportRole role = s.changer().create(id, window, algorithm, s.actor());
+    Report report = null;
+    if (provision) {
+      try {
+        report = s.provisioner().provision(id);
+      } catch (ProvisioningException e) {
+        throw new CliFailure("created role " + id + " in the HSM, but " + e.getMessage());
+      }
+    }
     if (json()) {
-      printJson(RoleJson.of(role, s.names(), s.now()));
+      Map<String, Object> m = new LinkedHashMap<>(RoleJson.of(role, s.names(), s.now()));
+      if (report != null) m.put("provisioning", ProvisioningJson.report(report));
+      printJson(m);
     } else {
       out().println("created role " + id);
       out().println();
       RoleText.print(out(), role, s.names(), s.now());
+      if (report != null) {
+        out().println();
+        ProvisioningText.print(out(), report);
+      }
     }
   }
 }

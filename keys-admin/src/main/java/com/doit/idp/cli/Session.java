@@ -1,6 +1,7 @@
 package com.doit.idp.cli;
 
 import com.doit.idp.audit.AuditEvent;
+import com.doit.idp.aws.Provisioner;
 import com.doit.idp.audit.AuditLog;
 import com.doit.idp.audit.FileAuditLog;
 import com.doit.idp.config.IdpConfig;
@@ -26,6 +27,7 @@ final class Session implements AutoCloseable {
   private FileAuditLog audit;
   private RoleService reader;
   private RoleService changer;
+  private Provisioner provisioner;
 
   Session(Environment env, Path configFile, boolean dev) {
     this.env = env;
@@ -92,12 +94,24 @@ final class Session implements AutoCloseable {
     return changer;
   }
 
+  /** The customer-account provisioner (docs/PROVISIONING.md), made on first use. */
+  Provisioner provisioner() {
+    if (provisioner == null) provisioner = env.provisioner(config());
+    return provisioner;
+  }
+
   @Override
   public void close() {
     try {
-      if (store != null) store.close();
+      if (provisioner instanceof AutoCloseable c) c.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("closing the AWS clients failed", e);
     } finally {
-      if (audit != null) audit.close();
+      try {
+        if (store != null) store.close();
+      } finally {
+        if (audit != null) audit.close();
+      }
     }
   }
 

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "keys-admin 0.1.0",
     description = "Operator command line of aws-ops-idp: support roles and their keys in the HSM.",
-    subcommands = {RoleCommand.class, GcCommand.class},
+    subcommands = {RoleCommand.class, GcCommand.class, HsmCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {
         "  0  success",

@@ -63,6 +63,15 @@ final class Cli {
   final List<Run> runs = new ArrayList<>();
 
   Cli(Path dir, RoleKeyStore store, String... extraConfigLines) {
+    this(dir, store, PIN, extraConfigLines);
+  }
+
+  /** A fixture whose configuration is loaded with {@code pin} as {@code IDP_HSM_PIN}. */
+  static Cli withPin(Path dir, RoleKeyStore store, String pin, String... extraConfigLines) {
+    return new Cli(dir, store, pin, extraConfigLines);
+  }
+
+  private Cli(Path dir, RoleKeyStore store, String pin, String[] extraConfigLines) {
     this.dir = dir;
     this.store = store;
     this.audit = dir.resolve("var/audit.log");
@@ -81,7 +90,7 @@ final class Cli {
     StringBuilder text = new StringBuilder();
     conf.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
     write(configFile, text.toString());
-    this.config = load(Optional.of(configFile), false);
+    this.config = ConfigLoader.load(Optional.of(configFile), Map.of(ConfigLoader.PIN_VARIABLE, pin), false);
   }
 
   static void write(Path file, String text) {
@@ -136,6 +145,51 @@ final class Cli {
       @Override
       public String user() {
         return "tester";
+      }
+    };
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = new KeysAdmin(env, new PrintWriter(out), new PrintWriter(err)).run(args);
+    Run r = new Run(code, out.toString(), err.toString());
+    runs.add(r);
+    return r;
+  }
+
+  /**
+   * Runs with the configuration of this fixture and a provisioner that talks to {@code aws} (the fake STS and IAM of
+   * aws-provisioning's test-jar) with test credentials.
+   */
+  Run runWithAws(com.doit.idp.aws.FakeAws aws, String... args) {
+    Environment env = new Environment() {
+      @Override
+      public IdpConfig loadConfig(Optional<Path> file, boolean dev) {
+        return config;
+      }
+
+      @Override
+      public Path home() {
+        return dir;
+      }
+
+      @Override
+      public RoleKeyStore openStore(IdpConfig c) {
+        return new BorrowedStore(store);
+      }
+
+      @Override
+      public java.time.Clock clock() {
+        return clock;
+      }
+
+      @Override
+      public String user() {
+        return "tester";
+      }
+
+      @Override
+      public com.doit.idp.aws.Provisioner provisioner(IdpConfig c) {
+        return com.doit.idp.aws.ProvisioningFixture.provisioner(aws, com.doit.idp.role.RoleNames.of(c),
+            c.aws().oidcThumbprints());
       }
     };
     StringWriter out = new StringWriter();

@@ -119,11 +119,11 @@ class GlobalOptionsTest {
     InMemoryRoleKeyStore store = new InMemoryRoleKeyStore();
     Cli cli = new Cli(dir, store);
     store.fail(true);
-    cli.run("role", "list").failsWithOneLine("hsm: hsm unavailable");
+    cli.run("role", "list").failsWithOneLine("hsm unavailable (simulated)");
     for (String[] args : List.of(new String[] {"--verbose", "role", "list"}, new String[] {"role", "list", "--verbose"})) {
       Cli.Run r = cli.run(args);
       assertEquals(1, r.code());
-      assertTrue(r.err().startsWith("keys-admin: hsm: hsm unavailable"), r.err());
+      assertTrue(r.err().startsWith("keys-admin: hsm unavailable (simulated)"), r.err());
       assertTrue(r.err().contains("HsmException") && r.err().contains("\tat "), r.err());
     }
   }

@@ -166,6 +166,15 @@ public final class TokenExchangeService {
     return new Refusal(reason, new ClientError(400, "invalid_target", description));
   }
 
+  /**
+   * Audits a token request that the HTTP layer refused before its form could be read: reason {@code body_too_large}
+   * (413) or {@code malformed_body} (wrong content type, bad encoding, too many parameters). One {@code token.denied}
+   * line, as for every other refusal.
+   */
+  public void refusedBeforeParsing(ClientError error, RequestContext ctx) {
+    deny(new Attempt(ctx), error.status() == 413 ? "body_too_large" : "malformed_body");
+  }
+
   private void deny(Attempt a, String reason) {
     metrics.refused(reason);
     audit.write(a.event(AuditEvent.TOKEN_DENIED).reason(reason));

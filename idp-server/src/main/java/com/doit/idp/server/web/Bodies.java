@@ -2,7 +2,10 @@ package com.doit.idp.server.web;
 
 import com.doit.idp.server.ClientError;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import io.undertow.io.Receiver;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -35,10 +38,38 @@ public final class Bodies {
     return new ClientError(413, "invalid_request", "the request body is larger than http.max-body");
   }
 
-  /** The whole body, at most {@code maxBytes}; 413 beyond. */
+  /** The body as {@link Dispatch} received it without blocking, when it did. */
+  static final AttachmentKey<byte[]> RECEIVED = AttachmentKey.create(byte[].class);
+  /** Why receiving the body failed: too big, cut short, timed out. */
+  static final AttachmentKey<IOException> RECEIVE_FAILED = AttachmentKey.create(IOException.class);
+
+  /**
+   * The whole body, at most {@code maxBytes}; 413 beyond; 400 when it cannot be read to its end (the client went
+   * away or stalled past the read timeout: its fault, never a 500).
+   */
   public static byte[] read(HttpServerExchange exchange, long maxBytes) throws IOException {
     long declared = exchange.getRequestContentLength();
     if (declared > maxBytes) throw tooLarge();
+    IOException failed = exchange.getAttachment(RECEIVE_FAILED);
+    if (failed != null) throw unreadable(failed);
+    byte[] received = exchange.getAttachment(RECEIVED);
+    if (received != null) {
+      if (received.length > maxBytes) throw tooLarge();
+      return received;
+    }
+    try {
+      return readBlocking(exchange, declared, maxBytes);
+    } catch (IOException e) {
+      throw unreadable(e);
+    }
+  }
+
+  private static ClientError unreadable(IOException e) {
+    if (e instanceof RequestTooBigException || e instanceof Receiver.RequestToLargeException) return tooLarge();
+    return new ClientError(400, "invalid_request", "the request body ended early or could not be read");
+  }
+
+  private static byte[] readBlocking(HttpServerExchange exchange, long declared, long maxBytes) throws IOException {
     InputStream in = exchange.getInputStream();
     ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 256), maxBytes));
     byte[] buf = new byte[8192];

@@ -1,5 +1,7 @@
 package com.doit.idp.server.web;
 
+import io.undertow.UndertowOptions;
+import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 
@@ -18,6 +20,7 @@ public final class Dispatch implements HttpHandler {
   @Override
   public void handleRequest(HttpServerExchange exchange) throws Exception {
     if (exchange.isInIoThread()) {
+      if (!exchange.isRequestComplete() && receiveBodyFirst(exchange)) return;
       exchange.dispatch(this);
       return;
     }
@@ -29,5 +32,30 @@ public final class Dispatch implements HttpHandler {
       if (errors == null) throw t;
       errors.handle(exchange, t);
     }
+  }
+
+  /**
+   * Reads the request body without blocking, on the IO thread, and dispatches only once it is all here: a client
+   * that stalls in the middle of its body then holds a connection and a buffer of at most {@code http.max-body},
+   * never a worker thread (40 stalled uploads would otherwise starve every good request until the read timeout).
+   * {@link Bodies#read} takes the bytes, or the failure, from the exchange. A declared length over the limit is not
+   * received at all: Undertow's receiver would allocate the declared size first, and {@link Bodies} answers 413 on
+   * the declared length without reading.
+   */
+  private boolean receiveBodyFirst(HttpServerExchange exchange) {
+    long max = exchange.getConnection().getUndertowOptions().get(UndertowOptions.MAX_ENTITY_SIZE, 0L);
+    if (max <= 0 || max > Integer.MAX_VALUE || exchange.getRequestContentLength() > max) return false;
+    Receiver receiver = exchange.getRequestReceiver();
+    receiver.setMaxBufferSize((int) max);
+    receiver.receiveFullBytes(
+        (ex, bytes) -> {
+          ex.putAttachment(Bodies.RECEIVED, bytes);
+          ex.dispatch(this);
+        },
+        (ex, failure) -> {
+          ex.putAttachment(Bodies.RECEIVE_FAILED, failure);
+          ex.dispatch(this);
+        });
+    return true;
   }
 }

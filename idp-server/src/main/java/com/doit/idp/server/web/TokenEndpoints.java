@@ -1,5 +1,6 @@
 package com.doit.idp.server.web;
 
+import com.doit.idp.server.ClientError;
 import java.util.List;
 import java.util.Map;
 
@@ -14,4 +15,11 @@ public interface TokenEndpoints {
 
   /** {@code GET /roles}: the bearer SSO ID token in, {@code {"roles": [...]}} out; 401 if it is not valid. */
   Map<String, Object> roles(String bearerToken);
+
+  /**
+   * A {@code POST /token} that the HTTP layer refused before {@link #exchange} could see it (a body too big, of
+   * another content type, or not a well-formed form): it is a denied token request all the same, so the
+   * implementation audits it like any other refusal. Must not throw; the caller answers with {@code error}.
+   */
+  default void refused(ClientError error, String requestId, String remoteAddr) {}
 }

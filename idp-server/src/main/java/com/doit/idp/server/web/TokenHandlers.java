@@ -19,7 +19,14 @@ public final class TokenHandlers {
   /** {@code POST /token}. */
   public static HttpHandler token(TokenEndpoints endpoints, long maxBody) {
     return exchange -> {
-      Map<String, List<String>> form = Bodies.form(exchange, maxBody);
+      Map<String, List<String>> form;
+      try {
+        form = Bodies.form(exchange, maxBody);
+      } catch (ClientError e) {
+        // every denied token request gets its audit line, also those refused before the form is read
+        endpoints.refused(e, RequestIds.of(exchange), remoteAddr(exchange));
+        throw e;
+      }
       Map<String, Object> answer = endpoints.exchange(form, RequestIds.of(exchange), remoteAddr(exchange));
       Json.noStore(exchange);
       Json.send(exchange, 200, answer);

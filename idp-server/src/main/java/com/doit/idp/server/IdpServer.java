@@ -133,6 +133,12 @@ public final class IdpServer implements AutoCloseable {
     }
     for (Listener l : listeners.values()) l.undertow.stop();
     scheduler.shutdownNow();
+    try {
+      // The caller closes the store once this returns: a sweep or refresh still running would meet a closed store.
+      if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) log.warn("background-tasks-still-running");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (ownedAudit != null) ownedAudit.close();
     log.info("stopped");
   }

@@ -47,7 +47,7 @@ class RotationAtTheServerTest {
     RoleId role = new RoleId(SoftHsmToken.uniqueAccount(), "rosa");
     try (LifecycleServer s = new LifecycleServer(dir, SoftHsmToken.shared(), sso, clock, Map.of(
         "http.jwks-max-age", MAX_AGE.toSeconds() + "s", "tokens.lifetime", LIFETIME.toSeconds() + "s",
-        "roles.cache-ttl", "30s"))) {
+        "roles.cache-ttl", "30s", "tokens.algorithm", "RS256"))) {
       s.create(role, "24h");
       List<String> first = LifecycleServer.kids(s.jwks(role));
       assertEquals(1, first.size());

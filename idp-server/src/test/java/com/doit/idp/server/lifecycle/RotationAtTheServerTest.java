@@ -103,8 +103,10 @@ class RotationAtTheServerTest {
       // The server's periodic sweep deletes it from the HSM: a new store listing the token no longer finds it.
       Poll.until(Duration.ofSeconds(10), "the retired key deleted from the token", () -> s.kidsOnToken(role),
           kids -> kids.equals(List.of(k2)));
-      List<Map<String, Object>> deleted = s.audit(role).stream()
-          .filter(l -> AuditEvent.KEY_DELETED.equals(l.get("event"))).toList();
+      // The line is written just after the delete: wait for it rather than race it.
+      List<Map<String, Object>> deleted = Poll.until(Duration.ofSeconds(10), "key.deleted in the audit log",
+          () -> s.audit(role).stream().filter(l -> AuditEvent.KEY_DELETED.equals(l.get("event"))).toList(),
+          l -> !l.isEmpty());
       assertEquals(1, deleted.size(), deleted.toString());
       assertEquals(k1, deleted.get(0).get("kid"));
       assertEquals(retired.toString(), deleted.get(0).get("ts"));

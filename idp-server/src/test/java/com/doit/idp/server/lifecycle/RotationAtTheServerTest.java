@@ -117,6 +117,31 @@ class RotationAtTheServerTest {
     }
   }
 
+  @Test
+  void aRestartedServerReadsTheRotationStateFromTheHsmAndCarriesItOn() {
+    Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    MutableClock clock = new MutableClock(t0);
+    RoleId role = new RoleId(SoftHsmToken.uniqueAccount(), "rory");
+    Map<String, String> conf = Map.of("http.jwks-max-age", MAX_AGE.toSeconds() + "s",
+        "tokens.lifetime", LIFETIME.toSeconds() + "s");
+    List<String> both;
+    String k1;
+    try (LifecycleServer s = new LifecycleServer(dir.resolve("before"), SoftHsmToken.shared(), sso, clock, conf)) {
+      s.create(role, "24h");
+      k1 = LifecycleServer.kids(s.jwks(role)).get(0);
+      assertEquals(200, s.rotate(role).statusCode());
+      both = LifecycleServer.kids(s.jwks(role));
+    }
+    // A new server object, a new store: nothing survives but what the HSM holds.
+    try (LifecycleServer s = new LifecycleServer(dir.resolve("after"), SoftHsmToken.shared(), sso, clock, conf)) {
+      assertEquals(both, LifecycleServer.kids(s.jwks(role)));
+      assertEquals(k1, LifecycleServer.kidOf(s.exchange(role)), "the new key still waits for its max-age");
+      assertEquals(409, s.rotate(role).statusCode(), "the rotation under way is known after the restart");
+      advance(s, clock, MAX_AGE);
+      assertEquals(both.get(1), LifecycleServer.kidOf(s.exchange(role)));
+    }
+  }
+
   /** Moves the server's clock and re-reads the HSM as the background refresh would have by then. */
   static void advance(LifecycleServer s, MutableClock clock, Duration d) {
     clock.advance(d);

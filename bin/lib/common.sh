@@ -84,7 +84,9 @@ idp_ensure_built() {
   local started=$SECONDS status
   idp_say "building (mvn -B -DskipTests package -pl idp-server,keys-admin -am; the first build downloads dependencies; log: var/build.log)"
   set +e
-  (cd "$IDP_ROOT" && mvn -B -ntp -DskipTests package -pl idp-server,keys-admin -am) 2>&1 | tee "$IDP_ROOT/var/build.log" \
+  # A short build gains little from the JIT's optimising tier: C1 only starts faster (unless MAVEN_OPTS says otherwise).
+  (cd "$IDP_ROOT" && MAVEN_OPTS="${MAVEN_OPTS:--XX:+TieredCompilation -XX:TieredStopAtLevel=1}" \
+    mvn -B -ntp -DskipTests package -pl idp-server,keys-admin -am) 2>&1 | tee "$IDP_ROOT/var/build.log" \
     | grep --line-buffered -E '^\[INFO\] Building .*\[[0-9]+/[0-9]+\]|BUILD (SUCCESS|FAILURE)|^\[ERROR\]' \
     | sed -u -e 's/^\[INFO\] Building /  building /' -e 's/^\[INFO\] /  /' >&2
   status=${PIPESTATUS[0]}

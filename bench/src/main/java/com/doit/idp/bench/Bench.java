@@ -517,9 +517,11 @@ public final class Bench {
     for (String alg : ALGS) {
       for (String th : List.of("1", "2")) {
         Stat s = Stat.of(rates.get(alg + "/" + th));
+        Stat cpu = Stat.of(rates.get(alg + "/" + th + " cpu"));
         stats.put(alg + "/" + th, s);
+        stats.put(alg + "/" + th + " cpu", cpu);
         rows.add(List.of(alg + (alg.equals("RS256") ? " (RSA-2048)" : " (P-256)"), th, Md.rate(s.median()),
-            Md.rate(s.min()), Md.rate(s.max()), issue.get(alg + "/" + th)));
+            Md.rate(s.min()), Md.rate(s.max()), Md.ms(cpu.median()), issue.get(alg + "/" + th)));
         say(String.format(Locale.ROOT, "part 1: %s %s thread(s): %s signatures/s", alg, th, Md.rate(s.median())));
       }
     }
@@ -527,8 +529,9 @@ public final class Bench {
     for (String alg : ALGS) {
       for (String th : List.of("1", "2")) {
         Stat s = Stat.of(product.get(alg + "/" + th));
+        Stat cpu = Stat.of(product.get(alg + "/" + th + " cpu"));
         stats.put("product " + alg + "/" + th, s);
-        productRows.add(List.of(alg, th, Md.rate(s.median()), Md.rate(s.min()), Md.rate(s.max()),
+        productRows.add(List.of(alg, th, Md.rate(s.median()), Md.rate(s.min()), Md.rate(s.max()), Md.ms(cpu.median()),
             Md.pct(s.ratioTo(stats.get(alg + "/" + th)))));
       }
     }
@@ -537,11 +540,13 @@ public final class Bench {
         `Signature.getInstance("SHA256withRSA" / "SHA256withECDSA", SunPKCS11)` on token keys (CKA_TOKEN, \
         CKA_PRIVATE, CKA_SENSITIVE true, CKA_EXTRACTABLE false) generated on the benchmark's own SoftHSM2 token, the \
         token the server uses in parts 2 to 5. A %s-byte message (a JWS signing input's size) per signature; \
-        %s s per round, %d rounds, in a JVM of its own with nothing else running. This is the ceiling for token \
-        exchange: every token costs one signature.
+        %s s per round, %d rounds, in a JVM of its own with nothing else of the benchmark running. This is the \
+        ceiling for token exchange: every token costs one signature. "CPU ms per signature" is the signing JVM's CPU \
+        time (the PKCS#11 module computes in it) over the signatures made: unlike a rate, it does not change when \
+        other work on the machine takes CPU away.
 
         """.formatted(RawSign.INPUT.length, Md.num(o.signSeconds(), 1), o.rounds()))
-        .append(Md.table(List.of("key", "threads", "signatures/s (median)", "min", "max",
+        .append(Md.table(List.of("key", "threads", "signatures/s (median)", "min", "max", "CPU ms per signature",
             "issue's figure on a like machine"), rows))
         .append("""
 
@@ -551,21 +556,26 @@ public final class Bench {
             is against the table above.
 
             """)
-        .append(Md.table(List.of("algorithm", "threads", "signatures/s (median)", "min", "max", "vs SunPKCS11"),
-            productRows));
+        .append(Md.table(List.of("algorithm", "threads", "signatures/s (median)", "min", "max",
+            "CPU ms per signature", "vs SunPKCS11"), productRows));
     return stats;
   }
 
   /** Signatures per second by "ALG/THREADS" from RawSign's or StoreSign's RESULT lines; all four must be there. */
   private static Map<String, List<Double>> signRates(Proc.Output out) {
-    Matcher m = Pattern.compile("RESULT alg=(\\w+) threads=(\\d+) round=\\d+ ops=(\\d+) seconds=([\\d.]+)")
+    Matcher m = Pattern.compile(
+        "RESULT alg=(\\w+) threads=(\\d+) round=\\d+ ops=(\\d+) seconds=([\\d.]+) cpu_ms=([\\d.]+)")
         .matcher(out.text());
     Map<String, List<Double>> rates = new TreeMap<>();
     while (m.find()) {
+      long ops = Long.parseLong(m.group(3));
       rates.computeIfAbsent(m.group(1) + "/" + m.group(2), k -> new ArrayList<>())
-          .add(Long.parseLong(m.group(3)) / Double.parseDouble(m.group(4)));
+          .add(ops / Double.parseDouble(m.group(4)));
+      // CPU milliseconds per signature, under "ALG/THREADS cpu".
+      rates.computeIfAbsent(m.group(1) + "/" + m.group(2) + " cpu", k -> new ArrayList<>())
+          .add(ops == 0 ? 0 : Double.parseDouble(m.group(5)) / ops);
     }
-    if (rates.size() != 4) {
+    if (rates.size() != 8) {
       throw new IllegalStateException("the signer printed " + rates.keySet() + ": " + Proc.tail(out.text(), 600));
     }
     return rates;
@@ -589,8 +599,12 @@ public final class Bench {
     for (Measured x : m.values()) {
       String alg = x.name().substring(0, 5);
       Stat limit = limits.get(alg + "/2");
+      Stat sigCpu = limits.get(alg + "/2 cpu");
+      double perToken = cpuPerRequestMs(x);
       rows.add(List.of(x.name().replace(" c", ", concurrency "), Md.rates(x.rps()), Md.mss(x.p50()), Md.mss(x.p99()),
-          Md.ms(x.max().max()), Long.toString(x.errors()), cpu(x), limit == null ? "-" : Md.pct(x.rps().ratioTo(limit))));
+          Md.ms(x.max().max()), Long.toString(x.errors()), cpu(x), perToken < 0 ? "-" : Md.ms(perToken),
+          perToken <= 0 || sigCpu == null ? "-" : Md.pct(sigCpu.median() / perToken),
+          limit == null ? "-" : Md.pct(x.rps().ratioTo(limit))));
     }
     section("Part 2: token exchange, POST /token").append("""
 
@@ -599,12 +613,14 @@ public final class Bench {
         `%s/%s` (ES256), %d roles on the token. The per-engineer rate limit is lifted (`http.rate-limit = \
         1000000/s`). "vs limit" is the median against part 1's median on 2 threads for the same key type. \
         "server CPU" is the server's CPU time over wall time (2.0 = both vCPUs); the load generator runs on the \
-        same two vCPUs.
+        same two vCPUs. "CPU ms per token" is the server's CPU time over the tokens it issued, and "signature's \
+        share of it" is part 1's CPU per bare signature (2 threads) over that: the share of a token's cost that is \
+        the signature itself, a ceiling for "vs limit" that other work on the machine does not move.
 
         """.formatted(o.rounds(), o.loadSeconds(), o.warmupSeconds(), load.describe(), RS_ACCOUNT, ENGINEER,
         ES_ACCOUNT, ENGINEER, o.baseRoles()))
         .append(Md.table(List.of("role, connections", "tokens/s median (min-max)", "p50 ms", "p99 ms", "max ms",
-            "errors", "server CPU", "vs limit (2 threads)"), rows));
+            "errors", "server CPU", "CPU ms per token", "signature's share of it", "vs limit (2 threads)"), rows));
     Map<String, Double> targets = Map.of("RS256", 0.9, "ES256", 0.6);
     for (String alg : ALGS) {
       Measured c8 = m.get(alg + " c8");
@@ -620,8 +636,16 @@ public final class Bench {
           Md.rate(c8.rps().median()) + " vs " + Md.rate(limit.median()) + "/s = " + Md.pct(ratio),
           ">= " + Md.pct(targets.get(alg)), Optional.of(met), (met ? "" : "short by "
           + Md.num((targets.get(alg) - ratio) * 100, 0) + " points") + "; server CPU " + cpu(c8) + " cores"
-          + profileNote(alg)));
+          + cpuShare(c8, limits.get(alg + "/2 cpu")) + profileNote(alg)));
     }
+  }
+
+  /** "; CPU per token 1.2 ms, a bare signature 0.9 ms (75 %)", or "". */
+  private static String cpuShare(Measured x, Stat sigCpu) {
+    double perToken = cpuPerRequestMs(x);
+    if (perToken <= 0 || sigCpu == null) return "";
+    return "; CPU per token " + Md.ms(perToken) + " ms, per bare signature " + Md.ms(sigCpu.median()) + " ms ("
+        + Md.pct(sigCpu.median() / perToken) + ")";
   }
 
   /** "profile: 48 % PKCS#11 ..., 21 % HTTP ..." from the profile of that load, or "". */
@@ -635,6 +659,12 @@ public final class Bench {
       s.append(n > 1 ? ", " : "").append(Md.pct(e.getValue() / (double) p.samples())).append(' ').append(e.getKey());
     }
     return s.toString();
+  }
+
+  /** The server's CPU milliseconds per request (median cores over median rate); -1 if unknown. */
+  private static double cpuPerRequestMs(Measured x) {
+    if (x.cpu().median() < 0 || x.rps().median() <= 0) return -1;
+    return x.cpu().median() * 1000 / x.rps().median();
   }
 
   private static String cpu(Measured x) {

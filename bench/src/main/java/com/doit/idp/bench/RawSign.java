@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
  * own JVM (started by {@link Bench}) so that nothing else shares the process or its PKCS#11 module.
  *
  * <p>Usage: {@code RawSign SUNPKCS11_CONFIG SECONDS ROUNDS THREADS...}, PIN in {@code IDP_HSM_PIN}. Prints one line
- * per round: {@code RESULT alg=RS256 threads=2 round=1 ops=N seconds=S}.
+ * per round: {@code RESULT alg=RS256 threads=2 round=1 ops=N seconds=S cpu_ms=C}.
  */
 public final class RawSign {
   private RawSign() {}
@@ -53,12 +53,24 @@ public final class RawSign {
       for (int i = 3; i < args.length; i++) {
         int threads = Integer.parseInt(args[i]);
         for (int round = 1; round <= rounds; round++) {
+          long cpu0 = processCpuNanos();
           long ops = measure(p, jca, key, threads, seconds);
-          System.out.printf("RESULT alg=%s threads=%d round=%d ops=%d seconds=%.3f%n", alg, threads, round, ops, seconds);
+          double cpuMs = (processCpuNanos() - cpu0) / 1e6;
+          System.out.printf("RESULT alg=%s threads=%d round=%d ops=%d seconds=%.3f cpu_ms=%.1f%n", alg, threads, round,
+              ops, seconds, cpuMs);
         }
       }
     }
     System.out.flush();
+  }
+
+  /**
+   * CPU time this process has used (all threads, user and system; the PKCS#11 module runs in it), so a signature's
+   * CPU cost can be compared with a token's whatever else the machine runs.
+   */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   /** Signs from {@code threads} threads for {@code seconds}; returns how many signatures were made. */

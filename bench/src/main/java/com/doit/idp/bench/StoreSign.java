@@ -47,9 +47,11 @@ public final class StoreSign {
           for (int i = 3; i < args.length; i++) {
             int threads = Integer.parseInt(args[i]);
             for (int round = 1; round <= rounds; round++) {
+              long cpu0 = RawSign.processCpuNanos();
               long ops = measure(signer, header, threads, seconds);
-              System.out.printf("RESULT alg=%s threads=%d round=%d ops=%d seconds=%.3f%n", alg, threads, round, ops,
-                  seconds);
+              double cpuMs = (RawSign.processCpuNanos() - cpu0) / 1e6;
+              System.out.printf("RESULT alg=%s threads=%d round=%d ops=%d seconds=%.3f cpu_ms=%.1f%n", alg, threads,
+                  round, ops, seconds, cpuMs);
             }
           }
         }

@@ -84,7 +84,9 @@ class ExpiryExtendGcCapacityTest {
       assertEquals(404, s.extend(role, "1h").statusCode(), "an expired role cannot be extended: create it again");
       Poll.until(Duration.ofSeconds(10), "the expired role's keys deleted by the server's sweep",
           () -> s.kidsOnToken(role), List::isEmpty);
-      List<Map<String, Object>> lines = s.audit(role);
+      // The sweep deletes the keys, then writes role.expired: wait for the line rather than race it.
+      List<Map<String, Object>> lines = Poll.until(Duration.ofSeconds(10), "role.expired in the audit log",
+          () -> s.audit(role), l -> l.stream().anyMatch(e -> AuditEvent.ROLE_EXPIRED.equals(e.get("event"))));
       assertTrue(lines.stream().anyMatch(l -> AuditEvent.ROLE_EXPIRED.equals(l.get("event"))
           && "server".equals(l.get("actor")) && end.toString().equals(l.get("ts"))), lines.toString());
       assertTrue(lines.stream().anyMatch(l -> AuditEvent.KEY_DELETED.equals(l.get("event"))

@@ -75,7 +75,8 @@ final class LifecycleServer implements AutoCloseable {
     this.names = RoleNames.of(config);
     this.store = openStore.apply(config.hsm());
     this.audit = new FileAuditLog(auditFile);
-    this.server = ServerUnderTest.start(config, store, clock, audit, gcEvery);
+    // The production wiring (SSO verifier, token services, readiness on the SSO keys) with the test's clock.
+    this.server = IdpServer.builder(config).roleKeyStore(store).clock(clock).auditLog(audit).gcEvery(gcEvery).start();
   }
 
   LifecycleServer(Path dir, IdpConfig.Hsm hsm, SsoTestIssuer sso, Clock clock, Map<String, String> extra) {
@@ -271,6 +272,16 @@ final class LifecycleServer implements AutoCloseable {
   synchronized List<String> kidsOnToken(RoleId role) {
     if (observer == null) observer = new Pkcs11RoleKeyStore(hsm);
     return observer.list().stream().filter(k -> k.role().equals(role)).map(RoleKey::kid).sorted().toList();
+  }
+
+  /** Every key of {@code account} on the token with its full label (the role's state as the HSM holds it). */
+  synchronized Map<String, String> labelsOnToken(String account) {
+    if (observer == null) observer = new Pkcs11RoleKeyStore(hsm);
+    Map<String, String> m = new java.util.TreeMap<>();
+    for (RoleKey k : observer.list()) {
+      if (k.role().account().equals(account)) m.put(k.kid(), k.metadata().toLabel());
+    }
+    return m;
   }
 
   List<String> auditLines() {

@@ -7,6 +7,7 @@ import com.doit.idp.config.IdpConfig;
 import com.doit.idp.hsm.SoftHsmToken;
 import com.doit.idp.role.RoleId;
 import com.doit.idp.role.RoleNames;
+import com.doit.idp.server.Main;
 import com.doit.idp.server.sso.SsoTestIssuer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -73,7 +74,10 @@ class TwoReplicasTest {
     }
   }
 
-  /** {@link ReplicaServerMain} in a new JVM with this JVM's class path, its own config file with port-0 listeners. */
+  /**
+   * The real server, {@link Main}{@code --config FILE}, in a new JVM with this JVM's class path, its own config file
+   * with port-0 listeners, the PIN in {@code IDP_HSM_PIN}.
+   */
   private static Process startSecond(IdpConfig.Hsm hsm, Map<String, String> extra) throws Exception {
     Path secondDir = dir.resolve("second");
     Path config = secondDir.resolve("idp.conf");
@@ -84,7 +88,7 @@ class TwoReplicasTest {
         "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
         "--add-opens", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"),
-        ReplicaServerMain.class.getName(), config.toString());
+        Main.class.getName(), "--config", config.toString());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     // SOFTHSM2_CONF is inherited from this JVM's environment (surefire sets it); the PIN only by environment.
     pb.environment().put("IDP_HSM_PIN", LifecycleServer.pin(hsm));
@@ -121,7 +125,7 @@ class TwoReplicasTest {
   }
 
   private static void stopSecond() throws Exception {
-    second.getOutputStream().close(); // it stops when its stdin closes
+    second.destroy(); // SIGTERM: the server stops gracefully, as in production
     if (!second.waitFor(20, TimeUnit.SECONDS)) {
       second.destroyForcibly();
       second.waitFor(10, TimeUnit.SECONDS);

@@ -77,6 +77,8 @@ final class LifecycleServer implements AutoCloseable {
     this.audit = new FileAuditLog(auditFile);
     // The production wiring (SSO verifier, token services, readiness on the SSO keys) with the test's clock.
     this.server = IdpServer.builder(config).roleKeyStore(store).clock(clock).auditLog(audit).gcEvery(gcEvery).start();
+    // Ready means the SSO keys are loaded too: a first token request then never meets a cold SSO key fetch.
+    Poll.until(Duration.ofSeconds(60), "the server ready", () -> readyz().statusCode(), c -> c == 200);
   }
 
   LifecycleServer(Path dir, IdpConfig.Hsm hsm, SsoTestIssuer sso, Clock clock, Map<String, String> extra) {

@@ -117,6 +117,9 @@ class TwoReplicasTest {
           return secondUrls.size();
         }
       }, n -> n == 3);
+      // Ready: HSM read and SSO keys loaded, so no first request meets a cold start on a busy machine.
+      Poll.until(Duration.ofSeconds(60), "the second server ready", () -> LifecycleServer.send(http,
+          HttpRequest.newBuilder(second("management", "/readyz")).GET().build()).statusCode(), c -> c == 200);
     } catch (RuntimeException | Error e) {
       p.destroyForcibly();
       throw e;

@@ -52,6 +52,7 @@ class TwoReplicasTest {
   private static SsoTestIssuer sso;
   private static LifecycleServer first;
   private static Process second;
+  private static Thread secondReader;
   private static final List<String> secondOutput = Collections.synchronizedList(new ArrayList<>());
   private static final Map<String, URI> secondUrls = new HashMap<>();
   private static final HttpClient http = LifecycleServer.client();
@@ -110,6 +111,7 @@ class TwoReplicasTest {
     }, "second-replica-output");
     reader.setDaemon(true);
     reader.start();
+    secondReader = reader;
     try {
       Poll.until(Duration.ofSeconds(90), "the second server's three listeners", () -> {
         if (!p.isAlive()) throw new AssertionError("the second server exited: " + String.join("\n", secondOutput));
@@ -128,13 +130,18 @@ class TwoReplicasTest {
   }
 
   private static void stopSecond() throws Exception {
-    second.destroy(); // SIGTERM: the server stops gracefully, as in production
+    // SIGTERM, as in production. Through the ProcessHandle: Process.destroy() would also close our end of its
+    // output, and we want its last lines.
+    second.toHandle().destroy();
     if (!second.waitFor(20, TimeUnit.SECONDS)) {
       second.destroyForcibly();
       second.waitFor(10, TimeUnit.SECONDS);
     }
+    secondReader.join(5000); // its last lines (the graceful stop) before they are printed
     synchronized (secondOutput) {
       for (String line : secondOutput) System.out.println("[second] " + line);
+      assertTrue(secondOutput.stream().anyMatch(l -> l.contains("IdpServer - stopped")),
+          "the second server stopped gracefully on SIGTERM");
     }
   }
 
@@ -215,5 +222,23 @@ class TwoReplicasTest {
     HttpResponse<String> refused = first.exchange(role);
     assertEquals(400, refused.statusCode(), refused.body());
     assertEquals("invalid_target", LifecycleServer.json(refused).get("error"));
+  }
+  @Test
+  void aRoleWhoseWindowEndsStopsMintingAndPublishingOnTheOtherReplicaAtItsEnd() throws Exception {
+    RoleId role = new RoleId(SoftHsmToken.uniqueAccount(), "rhea");
+    Instant end = Instant.parse((String) LifecycleServer.json(first.create(role, "12s")).get("expires_at"));
+    // The second replica must have read the role before its end, or this test would prove nothing.
+    Poll.until(Duration.between(Instant.now(), end.minusSeconds(1)), "the role on the second server before its end",
+        () -> secondJwks(role).statusCode(), c -> c == 200);
+    assertEquals(200, secondExchange(role).statusCode());
+    // Expiry is decided by the clock on every request, not by a refresh: from the end on, 404 and no token.
+    Thread.sleep(Math.max(0, Duration.between(Instant.now(), end).toMillis()) + 50);
+    HttpResponse<String> gone = secondJwks(role);
+    assertEquals(404, gone.statusCode(), gone.body());
+    assertEquals("no-store", LifecycleServer.header(gone, "Cache-Control"));
+    HttpResponse<String> refused = secondExchange(role);
+    assertEquals(400, refused.statusCode(), refused.body());
+    assertEquals("invalid_target", LifecycleServer.json(refused).get("error"));
+    assertEquals(404, first.jwks(role).statusCode());
   }
 }

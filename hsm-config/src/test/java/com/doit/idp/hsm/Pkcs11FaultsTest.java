@@ -1,5 +1,6 @@
 package com.doit.idp.hsm;
 
+import com.doit.idp.role.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -10,6 +10,11 @@ import java.time.ZoneOffset;
 public final class MutableClock extends Clock {
   private volatile Instant now;
 
+  /** Starts at 2026-01-01T00:00:00Z. */
+  public MutableClock() {
+    this(Instant.parse("2026-01-01T00:00:00Z"));
+  }
+
   public MutableClock(Instant start) {
     this.now = start;
   }
@@ -18,7 +23,7 @@ public final class MutableClock extends Clock {
     return new MutableClock(Instant.parse(isoInstant));
   }
 
-  public void advance(Duration d) {
+  public synchronized void advance(Duration d) {
     now = now.plus(d);
   }
 

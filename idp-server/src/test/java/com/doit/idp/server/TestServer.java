@@ -1,5 +1,6 @@
 package com.doit.idp.server;
 
+import com.doit.idp.role.MutableClock;
 import com.doit.idp.audit.AuditEvent;
 import com.doit.idp.audit.AuditLog;
 import com.doit.idp.config.ConfigLoader;

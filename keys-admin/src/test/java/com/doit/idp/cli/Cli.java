@@ -1,5 +1,6 @@
 package com.doit.idp.cli;
 
+import com.doit.idp.role.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,7 +58,7 @@ final class Cli {
   final Path dir;
   final Path configFile;
   final Path audit;
-  final TestClock clock = new TestClock(START);
+  final MutableClock clock = new MutableClock(START);
   final RoleKeyStore store;
   final IdpConfig config;
   final List<Run> runs = new ArrayList<>();

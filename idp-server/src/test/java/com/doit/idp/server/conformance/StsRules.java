@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.doit.idp.role.SigningAlgorithm;
 import com.doit.idp.server.hostile.IdpUnderTest;
-import com.doit.idp.server.hostile.TestClock;
+import com.doit.idp.role.MutableClock;
 import java.math.BigInteger;
 import java.net.URI;
 import java.security.interfaces.ECPublicKey;
@@ -378,7 +378,7 @@ public abstract class StsRules {
   @Test
   void rule4_anExpiredTokenIsRefusedAsExpiredTokenException() {
     long exp = (Long) rawClaims.get("exp");
-    TestClock later = new TestClock(java.time.Instant.ofEpochSecond(exp + 1));
+    MutableClock later = new MutableClock(java.time.Instant.ofEpochSecond(exp + 1));
     StsVerifier stsLater = new StsVerifier(s.idp().baseUrl("public"), "sts.amazonaws.com", later);
     // the JWKS may be gone by then (role expired): either way STS refuses
     StsVerifier.StsRefusal r = assertThrows(StsVerifier.StsRefusal.class,

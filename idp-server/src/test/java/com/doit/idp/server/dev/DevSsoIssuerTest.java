@@ -3,7 +3,7 @@ package com.doit.idp.server.dev;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.doit.idp.server.MutableClock;
+import com.doit.idp.role.MutableClock;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import java.net.URI;
 import java.net.http.HttpClient;

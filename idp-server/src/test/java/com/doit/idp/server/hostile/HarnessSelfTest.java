@@ -1,5 +1,6 @@
 package com.doit.idp.server.hostile;
 
+import com.doit.idp.role.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -90,7 +91,7 @@ class HarnessSelfTest {
 
   @Test
   void testClockMovesOnlyWhenTold() {
-    TestClock c = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
+    MutableClock c = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     Instant before = c.instant();
     c.advance(Duration.ofSeconds(301));
     assertNotEquals(before, c.instant());

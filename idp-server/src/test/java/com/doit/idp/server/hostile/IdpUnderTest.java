@@ -1,5 +1,6 @@
 package com.doit.idp.server.hostile;
 
+import com.doit.idp.role.MutableClock;
 import com.doit.idp.audit.AuditLog;
 import com.doit.idp.config.ConfigLoader;
 import com.doit.idp.config.IdpConfig;
@@ -30,7 +31,7 @@ import java.util.StringJoiner;
 /**
  * The real server, started as production starts it ({@link IdpServer#builder}), on free loopback ports, against a real
  * SSO issuer ({@link SsoIssuer} on mock-oauth2-server) and a given HSM ({@code InMemoryRoleKeyStore} for speed, or
- * SoftHSM2). Time is a {@link TestClock} shared by the server, the SSO issuer and the test.
+ * SoftHSM2). Time is a {@link MutableClock} shared by the server, the SSO issuer and the test.
  *
  * <p>Configuration is what production reads ({@link ConfigLoader} over {@code IDP_*} variables), outside
  * {@code --dev}: an {@code https://} issuer base without a port, as STS requires. Not thread-safe to set up;
@@ -45,14 +46,14 @@ public final class IdpUnderTest implements AutoCloseable {
 
   private final Path dir;
   private final IdpConfig config;
-  private final TestClock clock;
+  private final MutableClock clock;
   private final SsoIssuer sso;
   private final RoleKeyStore store;
   private final IdpServer server;
   private final RoleService roles;
   private final AuditLog adminAudit;
 
-  private IdpUnderTest(Path dir, IdpConfig config, TestClock clock, SsoIssuer sso, RoleKeyStore store,
+  private IdpUnderTest(Path dir, IdpConfig config, MutableClock clock, SsoIssuer sso, RoleKeyStore store,
       IdpServer server, RoleService roles, AuditLog adminAudit) {
     this.dir = dir;
     this.config = config;
@@ -70,7 +71,7 @@ public final class IdpUnderTest implements AutoCloseable {
       Path dir = Files.createTempDirectory("idp-hostile");
       Path adminToken = dir.resolve("admin.token");
       Files.writeString(adminToken, ADMIN_TOKEN + "\n");
-      TestClock clock = new TestClock(START);
+      MutableClock clock = new MutableClock(START);
       SsoIssuer sso = SsoIssuer.start(clock);
       Map<String, String> env = new LinkedHashMap<>();
       env.put("IDP_ISSUER_BASE_URL", BASE_URL);
@@ -103,7 +104,7 @@ public final class IdpUnderTest implements AutoCloseable {
     return config;
   }
 
-  public TestClock clock() {
+  public MutableClock clock() {
     return clock;
   }
 

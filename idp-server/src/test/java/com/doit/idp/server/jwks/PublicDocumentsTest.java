@@ -14,7 +14,7 @@ import com.doit.idp.role.RoleId;
 import com.doit.idp.role.RoleNames;
 import com.doit.idp.role.RoleService;
 import com.doit.idp.role.SigningAlgorithm;
-import com.doit.idp.server.MutableClock;
+import com.doit.idp.role.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

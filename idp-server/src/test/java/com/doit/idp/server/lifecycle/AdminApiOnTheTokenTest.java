@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.doit.idp.hsm.SoftHsmToken;
 import com.doit.idp.role.RoleId;
-import com.doit.idp.server.MutableClock;
+import com.doit.idp.role.MutableClock;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import com.doit.idp.hsm.Pkcs11RoleKeyStore;
 import com.doit.idp.hsm.SoftHsmToken;
 import com.doit.idp.role.RoleId;
 import com.doit.idp.role.RoleService;
-import com.doit.idp.server.MutableClock;
+import com.doit.idp.role.MutableClock;
 import com.doit.idp.server.sso.SsoTestIssuer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;

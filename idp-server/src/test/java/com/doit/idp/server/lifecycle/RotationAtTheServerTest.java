@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.doit.idp.audit.AuditEvent;
 import com.doit.idp.hsm.SoftHsmToken;
 import com.doit.idp.role.RoleId;
-import com.doit.idp.server.MutableClock;
+import com.doit.idp.role.MutableClock;
 import com.doit.idp.server.sso.SsoTestIssuer;
 import io.micrometer.core.instrument.Timer;
 import java.net.http.HttpResponse;

@@ -1,5 +1,6 @@
 package com.doit.idp.server.sso;
 
+import com.doit.idp.role.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.doit.idp.config.RateLimit;
-import com.doit.idp.server.sso.MutableClock;
+import com.doit.idp.role.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

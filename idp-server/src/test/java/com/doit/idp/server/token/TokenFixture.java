@@ -9,7 +9,7 @@ import com.doit.idp.role.RoleNames;
 import com.doit.idp.role.RoleService;
 import com.doit.idp.role.SigningAlgorithm;
 import com.doit.idp.role.SupportRole;
-import com.doit.idp.server.sso.MutableClock;
+import com.doit.idp.role.MutableClock;
 import com.doit.idp.server.sso.SsoTestIssuer;
 import com.doit.idp.server.sso.SsoVerifier;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

@@ -10,7 +10,7 @@ import com.doit.idp.role.RoleNames;
 import com.doit.idp.role.RoleService;
 import com.doit.idp.role.SigningAlgorithm;
 import com.doit.idp.role.SupportRole;
-import com.doit.idp.server.sso.MutableClock;
+import com.doit.idp.role.MutableClock;
 import com.doit.idp.server.sso.VerifiedEngineer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

@@ -99,7 +99,8 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
   public static final Duration DEFAULT_BORROW_TIMEOUT = Duration.ofSeconds(2);
   /** The first wait after a failed reconnect; it doubles up to {@link #DEFAULT_MAX_BACKOFF}. */
   public static final Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(500);
-  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+  // A reconnect try every 5 s at most is no load on an HSM, and a returned HSM serves again within 5 s.
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
 
   // DER of the OID 1.2.840.10045.3.1.7 (secp256r1, "P-256"), as CKA_EC_PARAMS wants it.
   private static final byte[] P256_PARAMS = HexFormat.of().parseHex("06082a8648ce3d030107");

@@ -53,13 +53,26 @@ public final class Readiness {
         up = false;
         if (hsmUp) log.warn("hsm-down: {}", e.toString());
       }
-      if (up && !hsmUp) log.info("hsm-up");
+      if (up && !hsmUp) {
+        log.info("hsm-up");
+        refreshIfStale();
+      }
       hsmUp = up;
     }
     if (!hsmUp) return new Status(false, Optional.of("the HSM does not answer"));
     if (!directory.isFresh()) return new Status(false, Optional.of("roles not read from the HSM recently"));
     if (!ssoKeysLoaded.getAsBoolean()) return new Status(false, Optional.of("the SSO signing keys are not loaded"));
     return new Status(true, Optional.empty());
+  }
+
+  /** After an outage, read the roles at once rather than at the next scheduled refresh. */
+  private void refreshIfStale() {
+    if (directory.isFresh()) return;
+    try {
+      directory.refresh();
+    } catch (RuntimeException e) {
+      log.warn("role-directory-refresh-failed: {}", e.toString());
+    }
   }
 
   /** The result of the last ping (a gauge); false before the first. */

@@ -22,6 +22,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -97,9 +98,14 @@ public final class IamProvisioner implements Provisioner, AutoCloseable {
         .region(Region.of(aws.region()))
         .credentialsProvider(ourCredentials)
         .httpClient(http)
-        .overrideConfiguration(o -> o.retryStrategy(retry));
+        .overrideConfiguration(this::limits);
     aws.stsEndpoint().ifPresent(b::endpointOverride);
     this.sts = b.build();
+  }
+
+  /** Retries, and time limits so that a hung AWS never holds an admin API worker or the command line forever. */
+  private void limits(ClientOverrideConfiguration.Builder o) {
+    o.retryStrategy(retry).apiCallAttemptTimeout(Duration.ofSeconds(20)).apiCallTimeout(Duration.ofSeconds(90));
   }
 
   /** The production wiring: our credentials from the SDK's default provider chain, exponential backoff. */
@@ -546,7 +552,7 @@ public final class IamProvisioner implements Provisioner, AutoCloseable {
         .credentialsProvider(StaticCredentialsProvider.create(
             AwsSessionCredentials.create(c.accessKeyId(), c.secretAccessKey(), c.sessionToken())))
         .httpClient(http)
-        .overrideConfiguration(o -> o.retryStrategy(retry));
+        .overrideConfiguration(this::limits);
     aws.iamEndpoint().ifPresent(b::endpointOverride);
     return new IamSession(b.build(), plan);
   }
@@ -586,6 +592,11 @@ public final class IamProvisioner implements Provisioner, AutoCloseable {
         kind = ProvisioningException.Kind.QUOTA;
         why = "IAM refused " + call + ": the account reached its quota of " + PROVIDER_QUOTA + " OIDC providers ("
             + code + ")";
+      } else if ("OpenIdIdpCommunicationError".equals(code)) {
+        // IAM fetches the issuer's TLS chain when a provider is created without thumbprints (aws-sts-rules.md 1).
+        kind = ProvisioningException.Kind.AWS_ERROR;
+        why = "IAM could not reach the issuer " + names.issuer(plan.role()) + " for " + call + " (" + code + ": "
+            + message + "): the public listener must answer over HTTPS from the internet";
       } else if (THROTTLING.contains(code)) {
         kind = ProvisioningException.Kind.AWS_ERROR;
         why = "AWS kept throttling " + call + " after 4 tries (" + code + "); try again in a minute";

@@ -67,6 +67,20 @@ class IamProvisionerTest {
   }
 
   @Test
+  void theLongestEngineerIdFitsEveryIamLimitAndIsRemovedAgain() {
+    RoleId longest = new RoleId(ACCOUNT, "a.b-c_" + "x".repeat(45));
+    assertEquals(51, longest.engineer().length());
+
+    assertTrue(provisioner.provision(longest).changed());
+
+    FakeAws.RoleState role = account.role(NAMES.roleName(longest));
+    assertEquals(64, role.name.length(), "prefix + 51 characters: IAM's maximum");
+    assertEquals("aws-ops-idp-" + longest.engineer(), aws.received().get(0).params().get("RoleSessionName"));
+    assertTrue(provisioner.deprovision(longest).changed());
+    assertEquals(3, account.providerCount());
+  }
+
+  @Test
   void provisionAssumesTheManagementRoleOnceWithAnEngineerNamedSession() {
     provisioner.provision(ALICE);
     List<FakeAws.Received> sts = aws.received().stream().filter(r -> r.service().equals("sts")).toList();
@@ -156,6 +170,16 @@ class IamProvisionerTest {
 
     assertTrue(provisioner.provision(ALICE).changed());
     assertEquals(List.of(IamProvisioner.SECURITY_AUDIT_ARN, SupportPolicy.arn(ALICE)), account.role("DoiT-Support-alice").attached);
+  }
+
+  @Test
+  void anIssuerIamCannotReachIsExplained() {
+    aws.failNext("CreateOpenIDConnectProvider", "OpenIdIdpCommunicationError");
+    ProvisioningException e = assertThrows(ProvisioningException.class, () -> provisioner.provision(ALICE));
+    assertEquals(ProvisioningException.Kind.AWS_ERROR, e.kind());
+    assertTrue(e.getMessage().contains("IAM could not reach the issuer https://oidc.aws-ops.doit-intl.com/123456789012/alice"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("nothing was changed"), e.getMessage());
   }
 
   @Test

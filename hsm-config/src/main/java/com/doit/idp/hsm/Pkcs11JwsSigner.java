@@ -24,6 +24,10 @@ import iaik.pkcs.pkcs11.wrapper.PKCS11Constants;
  *       {@code r || s}, each 32 bytes, which is already the JOSE form (RFC 7518 section 3.4), not DER.
  * </ul>
  *
+ * <p>It works on object handles from {@link Pkcs11RoleKeyStore}, not on a SunPKCS11 {@code PrivateKey}: the JDK's
+ * PKCS#11 KeyStore only exposes private keys that have a certificate next to them and loads by scanning the whole
+ * token (see {@link Pkcs11RoleKeyStore}).
+ *
  * <p>Creating one costs nothing; each {@link #sign} is one HSM round trip. Thread-safe. HSM failures surface as
  * {@link com.doit.idp.role.HsmException} (nimbus's {@code JWSObject.sign} wraps it in a {@link JOSEException} whose
  * cause it is); a header whose algorithm is not the key's is a {@link JOSEException}.

@@ -53,10 +53,10 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * <h2>The public half is the record</h2>
  * {@link #list()} reads the metadata from the public key's label only, and finds the private key by {@code CKA_ID}
  * only. So {@link #relabel} writes the public half first: if it stops after that, every reader already sees the new
- * metadata and the private half merely shows a stale label to someone browsing the token; if the first write fails,
- * nothing changed. {@link #delete} destroys the private half first: if it stops after that, no signing key is left,
- * and {@code list()} skips the lonely public half (retrying the delete removes it). Pairs that lack a half are never
- * listed and never deleted by us (another process may be in the middle of writing them).
+ * metadata and the private half merely shows a stale label to someone browsing the token (the relabel counts as
+ * done); if the first write fails, nothing changed. {@link #delete} destroys the private half first: if it stops
+ * after that, no signing key is left, and {@code list()} skips the lonely public half (retrying the delete removes
+ * it). Pairs that lack a half are never listed, and never touched unless a delete names their ref.
  *
  * <h2>Why not the JDK's SunPKCS11 KeyStore</h2>
  * It exposes a private key only when a certificate sits next to it (we have none, and minting self-signed
@@ -80,8 +80,14 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * {@code CKR_CRYPTOKI_NOT_INITIALIZED}, {@code CKR_GENERAL_ERROR}, {@code CKR_USER_NOT_LOGGED_IN}, ...), the store
  * marks itself down ({@link #isUp()}), drops the pool, and the next call reconnects: {@code C_Finalize},
  * {@code C_Initialize}, find the token by label, log in, open the sessions, list to refresh the handles. Failed
- * reconnects back off exponentially (so a dead HSM is not hammered); within the backoff, calls fail at once. A PIN the
- * token refuses is never retried, since retries would lock the user PIN: fix it and restart.
+ * reconnects back off exponentially (so a dead HSM is not hammered); within the backoff, and while another thread
+ * reconnects, calls fail at once ({@code "hsm down (...)"}). A PIN the token refuses is never retried, since retries
+ * would lock the user PIN: fix it and restart.
+ *
+ * <p>An outage must never read as "no keys" or "already deleted": SoftHSM2, for one, answers searches on a token
+ * whose storage vanished with an empty result and object handles with {@code CKR_OBJECT_HANDLE_INVALID}. So a listing
+ * asks for the token info before and after its scans, and an invalid handle counts as "deleted elsewhere" only
+ * while the token still answers.
  *
  * <p>Every method throws {@link HsmException} whose message names the operation and the PKCS#11 return code, never
  * the PIN.
@@ -172,8 +178,18 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
       KeyPairTemplate t = KeyPairTemplate.of(metadata.algorithm(), true, label, id);
       long[] handles = p.C_GenerateKeyPair(s.getSessionHandle(), t.mechanism(), t.publicKey(), t.privateKey());
       Handles h = new Handles(handles[0], handles[1]);
-      JWK jwk = readPublicJwk(p, s.getSessionHandle(), h.pub, metadata.algorithm())
-          .orElseThrow(() -> new HsmException("generate: the token returned an unreadable public key"));
+      Optional<JWK> read;
+      try {
+        read = readPublicJwk(p, s.getSessionHandle(), h.pub, metadata.algorithm());
+      } catch (PKCS11Exception e) {
+        discard(p, s.getSessionHandle(), h);
+        throw e;
+      }
+      if (read.isEmpty()) {
+        discard(p, s.getSessionHandle(), h);
+        throw new HsmException("generate: the token returned an unreadable public key");
+      }
+      JWK jwk = read.get();
       String ref = HexFormat.of().formatHex(id);
       c.handles.put(ref, h);
       return new RoleKey(ref, jwk.getKeyID(), jwk, metadata);
@@ -204,8 +220,8 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
           if (Pkcs11Errors.isGone(e)) throw e;
           continue; // a foreign object without a label or id
         }
-        char[] labelChars = a[0].getCharArray();
-        byte[] id = a[1].getByteArray();
+        char[] labelChars = chars(a[0]);
+        byte[] id = bytes(a[1]);
         if (labelChars == null || id == null) continue;
         Optional<KeyMetadata> meta = KeyMetadata.parseLabel(new String(labelChars));
         if (meta.isEmpty()) continue;
@@ -236,6 +252,17 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
     });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Writes the public half's label, then the private half's. The public half is the record ({@link #list()} reads
+   * the metadata there only), so once its write succeeds the relabel is complete for every reader and this returns
+   * normally even if the private half's write then fails: that half merely shows a stale label to someone browsing
+   * the token (logged), and the next relabel rewrites it. Reporting a failure there would make callers undo a change
+   * that every replica already sees. If the public write fails, nothing changed and this throws.
+   *
+   * @throws IllegalArgumentException when {@code metadata} names another algorithm than the key's
+   */
   @Override
   public RoleKey relabel(RoleKey key, KeyMetadata metadata) {
     Objects.requireNonNull(metadata, "metadata");
@@ -245,21 +272,33 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
       PKCS11 p = library.pkcs11();
       Handles h = handles(c, p, s, key.ref());
       if (h == null || !h.complete()) throw new HsmException("relabel: no such key " + key.kid());
-      // Public first: it is the record (class javadoc), so a relabel that stops midway is already complete for
-      // every reader.
+      // Public first: it is the record (see above).
       try {
         p.C_SetAttributeValue(s.getSessionHandle(), h.pub, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
-        p.C_SetAttributeValue(s.getSessionHandle(), h.priv, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
       } catch (PKCS11Exception e) {
         if (!isHandleInvalid(e)) throw e;
         confirmToken(p, c);
         c.handles.remove(key.ref());
         throw new HsmException("relabel: no such key " + key.kid());
       }
+      try {
+        p.C_SetAttributeValue(s.getSessionHandle(), h.priv, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label)});
+      } catch (PKCS11Exception e) {
+        // If the device went away, the next call finds out and marks the store down.
+        LOG.warn("hsm.relabel kid={}: the private half kept its old label ({}); the public half is the record",
+            key.kid(), Pkcs11Errors.name(e.getErrorCode()));
+      }
       return key.withMetadata(metadata);
     });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Destroys the private half first: once it is gone nothing can sign with the key and {@link #list()} no longer
+   * reports it. If destroying the public half then fails, this throws; the lonely public half is never listed, and
+   * retrying the delete (it is idempotent) removes it.
+   */
   @Override
   public void delete(RoleKey key) {
     call("delete", (c, s) -> {
@@ -575,6 +614,20 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
     return all;
   }
 
+  /**
+   * An attribute's bytes, or null when the object has it empty. The JDK's {@code getByteArray()} throws on an empty
+   * value, and other applications' keys on a shared token (the JDK's own SunPKCS11 among them) have empty ids and
+   * labels: one such key must not stop a listing.
+   */
+  private static byte[] bytes(CK_ATTRIBUTE a) {
+    return a.pValue instanceof byte[] b && b.length > 0 ? b : null;
+  }
+
+  /** An attribute's characters, or null when empty (see {@link #bytes}). */
+  private static char[] chars(CK_ATTRIBUTE a) {
+    return a.pValue instanceof char[] c && c.length > 0 ? c : null;
+  }
+
   private static Optional<byte[]> readId(PKCS11 p, long session, long handle) throws PKCS11Exception {
     CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(PKCS11Constants.CKA_ID)};
     try {
@@ -583,7 +636,7 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
       if (Pkcs11Errors.isGone(e)) throw e;
       return Optional.empty();
     }
-    return Optional.ofNullable(a[0].getByteArray());
+    return Optional.ofNullable(bytes(a[0]));
   }
 
   private static void destroyIfPresent(PKCS11 p, Connection c, long session, long handle) throws PKCS11Exception {
@@ -595,6 +648,17 @@ public final class Pkcs11RoleKeyStore implements RoleKeyStore {
       // Already gone (deleted by another replica): deleting is idempotent. But a revocation must never "succeed"
       // against a token that lost its storage and will bring the key back, so the token must still answer.
       confirmToken(p, c);
+    }
+  }
+
+  /** Best effort: a key pair we could not hand out must not stay behind as a role key nobody asked for. */
+  private static void discard(PKCS11 p, long session, Handles h) {
+    for (long handle : new long[] {h.priv, h.pub}) {
+      try {
+        p.C_DestroyObject(session, handle);
+      } catch (PKCS11Exception e) {
+        LOG.warn("hsm.generate could not remove a half-made key pair: {}", Pkcs11Errors.name(e.getErrorCode()));
+      }
     }
   }
 

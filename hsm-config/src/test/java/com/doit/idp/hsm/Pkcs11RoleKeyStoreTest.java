@@ -33,6 +33,8 @@ class Pkcs11RoleKeyStoreTest extends RoleKeyStoreContract {
     Pkcs11RoleKeyStore s = pkcs11();
     // Another application's key on the shared token.
     TokenObjects.keyPair(s, false, "my-app-signing-key");
+    // Keys as the JDK's SunPKCS11 makes them: no label, no id at all.
+    TokenObjects.keyPair(s, false, null);
     // Our prefix, damaged label.
     TokenObjects.keyPair(s, true, KeyMetadata.PREFIX + account + "/alice RS256 not-a-number - 1");
     // A valid label on the wrong key type (says ES256, is RSA).
@@ -96,6 +98,21 @@ class Pkcs11RoleKeyStoreTest extends RoleKeyStoreContract {
     });
 
     assertEquals(List.of(key.metadata()), mine().stream().map(RoleKey::metadata).toList());
+  }
+
+  @Test
+  void aRelabelWhosePrivateHalfRefusesTheWriteStillTakesEffect() {
+    // A pair whose private half cannot be modified: the relabel stops after the public half, as after a crash.
+    KeyMetadata before = metadata("alice", SigningAlgorithm.ES256);
+    long[] pair = TokenObjects.keyPair(pkcs11(), false, before.toLabel(), false);
+    RoleKey key = mine().get(0);
+    KeyMetadata after = before.withRetireAt(before.signFrom().plusSeconds(60));
+
+    RoleKey relabelled = store.relabel(key, after);
+
+    assertEquals(after, relabelled.metadata());
+    assertEquals(List.of(after), mine().stream().map(RoleKey::metadata).toList());
+    assertEquals(before.toLabel(), TokenObjects.readLabel(pkcs11(), pair[1]));
   }
 
   @Test

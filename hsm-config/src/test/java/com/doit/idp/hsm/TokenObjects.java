@@ -14,10 +14,29 @@ final class TokenObjects {
   private TokenObjects() {}
 
   /** Generates a token key pair with any label; returns {public, private} handles. */
+  /** A key pair as another application would make it; a null label makes one with neither CKA_LABEL nor CKA_ID. */
   static long[] keyPair(Pkcs11RoleKeyStore store, boolean rsa, String label) {
+    return keyPair(store, rsa, label, true);
+  }
+
+  /** As above; {@code privateModifiable} false makes the private half refuse attribute changes (CKA_MODIFIABLE). */
+  static long[] keyPair(Pkcs11RoleKeyStore store, boolean rsa, String label, boolean privateModifiable) {
     byte[] id = new byte[16];
     RANDOM.nextBytes(id);
     return store.withSession("test keypair", (p, s) -> {
+      if (label == null) {
+        // What the JDK's SunPKCS11 KeyPairGenerator leaves on a token: no label, no id.
+        CK_ATTRIBUTE[] pub = rsa
+            ? new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
+                new CK_ATTRIBUTE(PKCS11Constants.CKA_MODULUS_BITS, 2048L),
+                new CK_ATTRIBUTE(PKCS11Constants.CKA_PUBLIC_EXPONENT, new byte[] {1, 0, 1})}
+            : new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
+                new CK_ATTRIBUTE(PKCS11Constants.CKA_EC_PARAMS, HexFormat.of().parseHex("06082a8648ce3d030107"))};
+        CK_ATTRIBUTE[] priv = {new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
+            new CK_ATTRIBUTE(PKCS11Constants.CKA_PRIVATE, true), new CK_ATTRIBUTE(PKCS11Constants.CKA_SIGN, true)};
+        return p.C_GenerateKeyPair(s, new CK_MECHANISM(rsa ? PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN
+            : PKCS11Constants.CKM_EC_KEY_PAIR_GEN), pub, priv);
+      }
       CK_ATTRIBUTE[] pub = rsa
           ? new CK_ATTRIBUTE[] {
               new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
@@ -34,6 +53,7 @@ final class TokenObjects {
           new CK_ATTRIBUTE(PKCS11Constants.CKA_TOKEN, true),
           new CK_ATTRIBUTE(PKCS11Constants.CKA_PRIVATE, true),
           new CK_ATTRIBUTE(PKCS11Constants.CKA_SIGN, true),
+          new CK_ATTRIBUTE(PKCS11Constants.CKA_MODIFIABLE, privateModifiable),
           new CK_ATTRIBUTE(PKCS11Constants.CKA_LABEL, label.toCharArray()),
           new CK_ATTRIBUTE(PKCS11Constants.CKA_ID, id)};
       return p.C_GenerateKeyPair(s, new CK_MECHANISM(rsa ? PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN

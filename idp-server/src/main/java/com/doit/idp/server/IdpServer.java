@@ -2,6 +2,7 @@ package com.doit.idp.server;
 
 import com.doit.idp.audit.AuditLog;
 import com.doit.idp.audit.FileAuditLog;
+import com.doit.idp.aws.Provisioner;
 import com.doit.idp.config.IdpConfig;
 import com.doit.idp.role.RoleDirectory;
 import com.doit.idp.role.RoleKeyStore;
@@ -15,6 +16,7 @@ import com.doit.idp.server.sso.SsoVerifier;
 import com.doit.idp.server.token.RequestContext;
 import com.doit.idp.server.token.RoleListService;
 import com.doit.idp.server.token.TokenExchangeService;
+import com.doit.idp.server.web.Draining;
 import com.doit.idp.server.web.HandlerChains;
 import com.doit.idp.server.web.PemTls;
 import com.doit.idp.server.web.TokenEndpoints;
@@ -24,7 +26,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
@@ -33,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +58,7 @@ public final class IdpServer implements AutoCloseable {
   private static final Duration PING_EVERY = Duration.ofSeconds(1);
   private static final Duration DRAIN = Duration.ofSeconds(10);
 
-  private record Listener(String name, Undertow undertow, GracefulShutdownHandler shutdown, InetSocketAddress address,
+  private record Listener(String name, Undertow undertow, Draining draining, InetSocketAddress address,
       boolean tls) {}
 
   private final Map<String, Listener> listeners;
@@ -112,25 +114,31 @@ public final class IdpServer implements AutoCloseable {
   }
 
   /**
-   * Stops gracefully: new requests get 503, requests in flight get up to 10 s to finish, then the listeners close
-   * and the background tasks stop. Does not close the role key store.
+   * Stops gracefully: new requests get 503 JSON, requests in flight get up to 10 s to finish, then the listeners
+   * close and the background tasks stop. Does not close the role key store.
    */
   @Override
   public synchronized void close() {
     if (closed) return;
     closed = true;
-    for (Listener l : listeners.values()) l.shutdown.shutdown();
+    for (Listener l : listeners.values()) l.draining.shutdown();
     long deadline = System.nanoTime() + DRAIN.toNanos();
     for (Listener l : listeners.values()) {
       try {
         long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-        if (!l.shutdown.awaitShutdown(left)) log.warn("shutdown-timeout name={}", l.name);
+        if (!l.draining.awaitDrained(left)) log.warn("shutdown-timeout name={}", l.name);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
     for (Listener l : listeners.values()) l.undertow.stop();
     scheduler.shutdownNow();
+    try {
+      // The caller closes the store once this returns: a sweep or refresh still running would meet a closed store.
+      if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) log.warn("background-tasks-still-running");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (ownedAudit != null) ownedAudit.close();
     log.info("stopped");
   }
@@ -144,6 +152,7 @@ public final class IdpServer implements AutoCloseable {
     private PrometheusMeterRegistry registry;
     private TokenEndpoints tokenEndpoints;
     private BooleanSupplier ssoKeysLoaded;
+    private Provisioner provisioner;
     private Duration gcEvery = GC_EVERY;
 
     private Builder(IdpConfig config) {
@@ -188,6 +197,15 @@ public final class IdpServer implements AutoCloseable {
      */
     public Builder tokenEndpoints(TokenEndpoints t) {
       this.tokenEndpoints = t;
+      return this;
+    }
+
+    /**
+     * The customer-account provisioner behind the admin API's {@code "provision": true} and
+     * {@code ?deprovision=true}; without one they are refused. Not closed by the server.
+     */
+    public Builder provisioner(Provisioner p) {
+      this.provisioner = p;
       return this;
     }
 
@@ -257,7 +275,7 @@ public final class IdpServer implements AutoCloseable {
 
       long maxBody = config.http().maxBody();
       PublicDocuments documents = new PublicDocuments(directory, names, clock, 10_000);
-      AdminApi admin = new AdminApi(roles, directory, clock);
+      AdminApi admin = new AdminApi(roles, directory, clock, Optional.ofNullable(provisioner));
       Map<String, HttpHandler> routes = new LinkedHashMap<>();
       routes.put("public", HandlerChains.publicRoutes(documents, config.http().jwksMaxAge()));
       routes.put("token", HandlerChains.tokenRoutes(endpoints, maxBody));
@@ -268,7 +286,7 @@ public final class IdpServer implements AutoCloseable {
       Map<String, Listener> started = new LinkedHashMap<>();
       try {
         for (String name : LISTENERS) {
-          GracefulShutdownHandler chain = HandlerChains.chain(name, reg, routes.get(name));
+          HandlerChains.Chain chain = HandlerChains.chain(name, reg, routes.get(name), maxBody);
           started.put(name, listen(name, configured.get(name), chain, maxBody));
         }
       } catch (RuntimeException e) {
@@ -280,9 +298,9 @@ public final class IdpServer implements AutoCloseable {
       return new IdpServer(started, scheduler, ownedAudit, directory, readiness, reg);
     }
 
-    private Listener listen(String name, IdpConfig.Listener l, GracefulShutdownHandler chain, long maxBody) {
+    private Listener listen(String name, IdpConfig.Listener l, HandlerChains.Chain chain, long maxBody) {
       Undertow.ListenerBuilder lb = new Undertow.ListenerBuilder().setHost(l.address().host())
-          .setPort(l.address().port()).setRootHandler(chain);
+          .setPort(l.address().port()).setRootHandler(chain.root());
       if (l.tls()) {
         lb.setType(Undertow.ListenerType.HTTPS)
             .setSslContext(PemTls.serverContext("listen." + name, l.tlsCert().get(), l.tlsKey().get()));
@@ -318,7 +336,7 @@ public final class IdpServer implements AutoCloseable {
       u.start();
       InetSocketAddress bound = (InetSocketAddress) u.getListenerInfo().get(0).getAddress();
       log.info("listening name={} address={}", name, hostPort(bound));
-      return new Listener(name, u, chain, bound, l.tls());
+      return new Listener(name, u, chain.draining(), bound, l.tls());
     }
 
     private static void sweep(RoleService roles, RoleDirectory directory) {

@@ -1,5 +1,6 @@
 package com.doit.idp.server;
 
+import com.doit.idp.aws.IamProvisioner;
 import com.doit.idp.config.ConfigException;
 import com.doit.idp.config.ConfigLoader;
 import com.doit.idp.config.IdpConfig;
@@ -19,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code idp-server [--config FILE] [--dev]}: loads the configuration, opens the HSM, starts the listeners and runs
- * until SIGTERM (or SIGINT), then stops gracefully. Exit codes: 0 after a clean stop, 1 when the server cannot start
- * (HSM, port), 2 for a usage or configuration error; each failure is one line on stderr that names the cause and
- * never a secret.
+ * until SIGTERM (or SIGINT), then stops gracefully in a shutdown hook (the JVM then exits with its status for the
+ * signal: 143 or 130). Exit codes otherwise: 1 when the server cannot start (HSM, port), 2 for a usage or
+ * configuration error; each failure is one line on stderr that names the cause and never a secret.
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -73,7 +74,10 @@ public final class Main {
             devSso.issuer(), config.sso().allowedDomains().get(0));
       }
       store = openStore(config.hsm());
-      server = IdpServer.builder(config).roleKeyStore(store).clock(clock).start();
+      // The admin API's provisioner (docs/PROVISIONING.md): our AWS credentials from the SDK's default chain. It
+      // lives as long as the process: it holds no thread, and no connection between calls.
+      server = IdpServer.builder(config).roleKeyStore(store).clock(clock)
+          .provisioner(IamProvisioner.create(config)).start();
     } catch (ConfigException e) {
       err.println("idp-server: configuration: " + e.getMessage());
       closeQuietly(server, store, devSso);

@@ -52,6 +52,11 @@ public final class TestServer implements AutoCloseable {
 
   private TestServer(IdpConfig config, RoleKeyStore store, TokenEndpoints endpoints, BooleanSupplier ssoReady,
       Instant start) {
+    this(config, store, endpoints, ssoReady, start, null);
+  }
+
+  private TestServer(IdpConfig config, RoleKeyStore store, TokenEndpoints endpoints, BooleanSupplier ssoReady,
+      Instant start, com.doit.idp.aws.Provisioner provisioner) {
     this.config = config;
     this.clock = new MutableClock(start);
     AuditLog log = new AuditLog() {
@@ -68,12 +73,18 @@ public final class TestServer implements AutoCloseable {
         .auditLog(log);
     if (endpoints != null) b.tokenEndpoints(endpoints);
     if (ssoReady != null) b.ssoKeysLoaded(ssoReady);
+    if (provisioner != null) b.provisioner(provisioner);
     this.server = b.start();
   }
 
   /** With the admin API on, and the given extra configuration keys. */
   public static TestServer start(Path dir, Map<String, String> extra) {
     return start(dir, extra, null, () -> true);
+  }
+
+  /** With the admin API on and a provisioner for {@code "provision": true} and {@code ?deprovision=true}. */
+  public static TestServer startProvisioning(Path dir, Map<String, String> extra, com.doit.idp.aws.Provisioner p) {
+    return new TestServer(config(dir, extra, true), null, null, () -> true, START, p);
   }
 
   public static TestServer startWith(IdpConfig config) {

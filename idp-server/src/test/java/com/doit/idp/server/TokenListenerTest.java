@@ -128,6 +128,21 @@ class TokenListenerTest {
   }
 
   @Test
+  void aBodyOfExactlyTheLimitIsReadDeclaredOrChunked() {
+    String body = "a=" + "x".repeat(1024 - 2);
+    assertEquals(200, post("application/x-www-form-urlencoded", HttpRequest.BodyPublishers.ofString(body)).statusCode());
+    assertEquals(1022, seenForm.get().get("a").get(0).length());
+    seenForm.set(null);
+    byte[] raw = body.getBytes();
+    assertEquals(200, post("application/x-www-form-urlencoded",
+        HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(raw))).statusCode());
+    assertEquals(1022, seenForm.get().get("a").get(0).length());
+    byte[] over = (body + "x").getBytes();
+    assertEquals(413, post("application/x-www-form-urlencoded",
+        HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(over))).statusCode());
+  }
+
+  @Test
   void aChunkedBodyUnderTheLimitIsRead() {
     byte[] small = "a=1&b=2".getBytes();
     HttpResponse<String> r = post("application/x-www-form-urlencoded",

@@ -1,5 +1,9 @@
 package com.doit.idp.server.admin;
 
+import com.doit.idp.aws.ProvisioningException;
+import com.doit.idp.aws.ProvisioningJson;
+import com.doit.idp.aws.Provisioner;
+import com.doit.idp.aws.Report;
 import com.doit.idp.config.Values;
 import com.doit.idp.role.RoleDirectory;
 import com.doit.idp.role.RoleException;
@@ -24,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * {@code admin-api}, then a refresh of the {@link RoleDirectory} so this replica serves the change at once (other
  * replicas see it within {@code roles.cache-ttl}). No HTTP here.
  *
- * <p>{@link RoleException}s map to client errors as follows (docs/ADMIN-API.md):
+ * <p>{@link RoleException}s map to client errors as follows (docs/HTTP-API.md):
  * NOT_FOUND -> 404 {@code not_found}; CONFLICT -> 409 {@code conflict} (the role exists: extend it; a rotation is
  * under way); INVALID -> 400 {@code invalid_request}; CAPACITY -> 507 {@code insufficient_storage}: the HSM's
  * configured capacity ({@code roles.max-active}) is reached, which is the server's condition rather than a conflict
@@ -37,17 +41,24 @@ public final class AdminApi {
   private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
   private static final Set<String> CREATE_FIELDS = Set.of("account", "engineer", "ttl", "algorithm", "provision");
   private static final Set<String> EXTEND_FIELDS = Set.of("ttl");
-  /** Until the AWS provisioning work is wired in, provisioning requests are refused, never silently ignored. */
+  /** A server built without a provisioner refuses provisioning requests, never silently ignores them. */
   static final String NO_PROVISIONING = "provisioning is not configured";
 
   private final RoleService roles;
   private final RoleDirectory directory;
   private final Clock clock;
+  private final Optional<Provisioner> provisioner;
 
   public AdminApi(RoleService roles, RoleDirectory directory, Clock clock) {
+    this(roles, directory, clock, Optional.empty());
+  }
+
+  /** @param provisioner for {@code "provision": true} and {@code ?deprovision=true} (docs/PROVISIONING.md) */
+  public AdminApi(RoleService roles, RoleDirectory directory, Clock clock, Optional<Provisioner> provisioner) {
     this.roles = roles;
     this.directory = directory;
     this.clock = clock;
+    this.provisioner = provisioner;
   }
 
   /** {@code POST /admin/roles}: creates a role; the answer is the role as {@code keys-admin role create --json}. */
@@ -62,10 +73,17 @@ public final class AdminApi {
         throw invalid("algorithm must be RS256 or ES256");
       }
     });
-    if (flag(body, "provision")) throw invalid(NO_PROVISIONING);
+    Provisioner p = flag(body, "provision") ? provisioner.orElseThrow(() -> invalid(NO_PROVISIONING)) : null;
+    // A plan the management policy refuses is refused before the key is generated: nothing half-done.
+    if (p != null) provisioning(() -> p.plan(id), null);
     SupportRole role = run(() -> roles.create(id, ttl, alg, ACTOR));
     refresh();
-    return RoleJson.of(role, roles.names(), clock.instant());
+    Map<String, Object> out = new LinkedHashMap<>(RoleJson.of(role, roles.names(), clock.instant()));
+    if (p != null) {
+      Report report = provisioning(() -> p.provision(id), "created role " + id + " in the HSM, but ");
+      out.put("provisioning", ProvisioningJson.report(report));
+    }
+    return out;
   }
 
   /** {@code GET /admin/roles}: every role in the HSM, expired ones too until collected. */
@@ -95,8 +113,10 @@ public final class AdminApi {
       if (dep.size() != 1 || !(dep.get(0).equals("true") || dep.get(0).equals("false"))) {
         throw invalid("deprovision must be true or false");
       }
-      if (dep.get(0).equals("true")) throw invalid(NO_PROVISIONING);
     }
+    Provisioner p = dep != null && dep.get(0).equals("true")
+        ? provisioner.orElseThrow(() -> invalid(NO_PROVISIONING)) : null;
+    if (p != null) provisioning(() -> p.deprovisionPlan(id), null);
     run(() -> {
       roles.revoke(id, ACTOR);
       return null;
@@ -105,6 +125,11 @@ public final class AdminApi {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("role", id.toString());
     m.put("revoked", true);
+    if (p != null) {
+      // The keys went first: that stops every token at once; the IAM objects are harmless without them.
+      Report report = provisioning(() -> p.deprovision(id), "revoked role " + id + " (its keys are deleted), but ");
+      m.put("deprovisioning", ProvisioningJson.report(report));
+    }
     return m;
   }
 
@@ -133,6 +158,28 @@ public final class AdminApi {
   private static <T> T run(Op<T> op) {
     try {
       return op.run();
+    } catch (RoleException e) {
+      throw toClientError(e);
+    }
+  }
+
+  /**
+   * Runs a provisioning step, mapping its refusals and failures to client errors. Before the HSM changed
+   * ({@code after} null): a refused plan is 409 {@code conflict}. After (the role is created or revoked already): 502
+   * {@code provisioning_failed} for AWS's answers, 409 {@code conflict} for refusals and the quota, each description
+   * saying what the HSM change was, what was done in the customer's account and what is left
+   * ({@link ProvisioningException} messages name no credential).
+   */
+  private static <T> T provisioning(Op<T> op, String after) {
+    try {
+      return op.run();
+    } catch (ProvisioningException e) {
+      String description = (after == null ? "" : after) + e.getMessage();
+      log.warn("admin-provisioning-failed kind={}: {}", e.kind(), description);
+      throw switch (e.kind()) {
+        case REFUSED, QUOTA -> new ClientError(409, "conflict", description);
+        case ACCESS_DENIED, AWS_ERROR, UNREACHABLE -> new ClientError(502, "provisioning_failed", description);
+      };
     } catch (RoleException e) {
       throw toClientError(e);
     }

@@ -18,7 +18,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.handlers.GracefulShutdownHandler;
+import com.doit.idp.server.web.Draining;
 import io.undertow.util.Headers;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -54,12 +54,12 @@ public final class DevSsoIssuer implements AutoCloseable {
   private static final Duration LIFETIME = Duration.ofHours(1);
 
   private final Undertow undertow;
-  private final GracefulShutdownHandler chain;
+  private final Draining draining;
   private final URI issuer;
 
-  private DevSsoIssuer(Undertow undertow, GracefulShutdownHandler chain, URI issuer) {
+  private DevSsoIssuer(Undertow undertow, Draining draining, URI issuer) {
     this.undertow = undertow;
-    this.chain = chain;
+    this.draining = draining;
     this.issuer = issuer;
   }
 
@@ -85,22 +85,22 @@ public final class DevSsoIssuer implements AutoCloseable {
           ex.getResponseSender().send(ByteBuffer.wrap(token));
         }, "GET")
         .build();
-    GracefulShutdownHandler chain = HandlerChains.chain("dev-sso", new SimpleMeterRegistry(), routes);
+    HandlerChains.Chain chain = HandlerChains.chain("dev-sso", new SimpleMeterRegistry(), routes, 1024);
     Undertow u;
     try {
-      u = build(port, chain);
+      u = build(port, chain.root());
       u.start();
     } catch (RuntimeException e) {
       if (port == 0) throw e;
       log.info("dev-sso port {} is taken; using a free port", port);
-      u = build(0, chain);
+      u = build(0, chain.root());
       u.start();
     }
     InetSocketAddress a = (InetSocketAddress) u.getListenerInfo().get(0).getAddress();
     URI issuer = URI.create("http://127.0.0.1:" + a.getPort());
     state.issuer = issuer.toString();
     log.info("listening name=dev-sso address=127.0.0.1:{}", a.getPort());
-    return new DevSsoIssuer(u, chain, issuer);
+    return new DevSsoIssuer(u, chain.draining(), issuer);
   }
 
   private static Undertow build(int port, HttpHandler chain) {
@@ -114,7 +114,7 @@ public final class DevSsoIssuer implements AutoCloseable {
 
   @Override
   public void close() {
-    chain.shutdown();
+    draining.shutdown();
     undertow.stop();
   }
 

@@ -9,6 +9,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.util.Base64URL;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
@@ -16,12 +17,18 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * A {@link RoleKeyStore} that times every HSM operation: {@code idp_hsm_operation_seconds{operation, outcome}},
- * operation one of generate, list, relabel, delete, sign, ping; outcome ok or error. Everything else is passed to
- * the wrapped store unchanged. Thread-safe when the wrapped store is. {@link #close} closes the wrapped store.
+ * A {@link RoleKeyStore} that measures every HSM operation: {@code idp_hsm_operation_seconds{operation}} for
+ * generate, list, relabel, delete and ping, and {@code idp_hsm_failures_total{operation}} for every one of them
+ * that throws, sign included. Signing latency itself is timed by the token minter under the same name with
+ * {@code operation="sign"} ({@code TokenMetrics}); timing it here too would count every signature twice, and
+ * Prometheus requires every registration of one name to carry the same tag keys, so this class uses
+ * {@code operation} only. Everything else is passed to the wrapped store unchanged. Thread-safe when the wrapped
+ * store is. {@link #close} closes the wrapped store.
  */
 public final class TimedRoleKeyStore implements RoleKeyStore {
+  /** The same name as {@code TokenMetrics.HSM_OPERATION}: one series family for every HSM operation. */
   public static final String OPERATIONS = "idp.hsm.operation";
+  public static final String FAILURES = "idp.hsm.failures";
 
   private final RoleKeyStore store;
   private final MeterRegistry registry;
@@ -33,19 +40,20 @@ public final class TimedRoleKeyStore implements RoleKeyStore {
 
   private <T> T timed(String operation, Supplier<T> call) {
     long start = System.nanoTime();
-    String outcome = "error";
     try {
-      T t = call.get();
-      outcome = "ok";
-      return t;
+      return call.get();
+    } catch (RuntimeException | Error e) {
+      failed(operation);
+      throw e;
     } finally {
-      record(operation, outcome, start);
+      Timer.builder(OPERATIONS).description("HSM operation latency").tag("operation", operation)
+          .register(registry).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
   }
 
-  private void record(String operation, String outcome, long start) {
-    Timer.builder(OPERATIONS).description("HSM operations").tag("operation", operation).tag("outcome", outcome)
-        .register(registry).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+  private void failed(String operation) {
+    Counter.builder(FAILURES).description("HSM operations that failed").tag("operation", operation)
+        .register(registry).increment();
   }
 
   @Override
@@ -77,14 +85,11 @@ public final class TimedRoleKeyStore implements RoleKeyStore {
     return new JWSSigner() {
       @Override
       public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
-        long start = System.nanoTime();
-        String outcome = "error";
         try {
-          Base64URL s = inner.sign(header, signingInput);
-          outcome = "ok";
-          return s;
-        } finally {
-          record("sign", outcome, start);
+          return inner.sign(header, signingInput);
+        } catch (JOSEException | RuntimeException e) {
+          failed("sign");
+          throw e;
         }
       }
 

@@ -1,6 +1,5 @@
 package com.doit.idp.server.web;
 
-import io.undertow.UndertowOptions;
 import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -12,9 +11,15 @@ import io.undertow.server.HttpServerExchange;
  */
 public final class Dispatch implements HttpHandler {
   private final HttpHandler next;
+  private final long maxBody;
 
-  public Dispatch(HttpHandler next) {
+  /**
+   * @param maxBody {@code http.max-body}: bodies are received up to one byte more (so that {@link Bodies} can tell
+   *     "exactly the limit" from "over it"), never more; 0 or less receives nothing before dispatching
+   */
+  public Dispatch(HttpHandler next, long maxBody) {
     this.next = next;
+    this.maxBody = maxBody;
   }
 
   @Override
@@ -43,8 +48,10 @@ public final class Dispatch implements HttpHandler {
    * the declared length without reading.
    */
   private boolean receiveBodyFirst(HttpServerExchange exchange) {
-    long max = exchange.getConnection().getUndertowOptions().get(UndertowOptions.MAX_ENTITY_SIZE, 0L);
-    if (max <= 0 || max > Integer.MAX_VALUE || exchange.getRequestContentLength() > max) return false;
+    // Bounded by http.max-body, not by Undertow's MAX_ENTITY_SIZE (a backstop far above it): a stalled or
+    // oversized chunked upload then holds at most http.max-body + 1 bytes before it is refused with 413.
+    long max = maxBody + 1;
+    if (maxBody <= 0 || max > Integer.MAX_VALUE || exchange.getRequestContentLength() > maxBody) return false;
     Receiver receiver = exchange.getRequestReceiver();
     receiver.setMaxBufferSize((int) max);
     receiver.receiveFullBytes(

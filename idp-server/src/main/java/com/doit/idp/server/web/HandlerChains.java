@@ -7,7 +7,6 @@ import com.doit.idp.server.jwks.PublicDocuments;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -16,10 +15,10 @@ import java.util.Optional;
  *
  * <p>Every listener's chain, outermost first:
  * <ol>
- *   <li>graceful shutdown: counts requests in flight so a stop waits for them, and refuses new ones with 503</li>
  *   <li>request id ({@link RequestIds}): {@code X-Request-Id}, for logs, audit and 500 bodies</li>
  *   <li>metrics ({@link HttpMetrics}): latency and count by listener and final status</li>
  *   <li>error mapping ({@link ErrorMapping}): every exception becomes a JSON error body with {@code no-store}</li>
+ *   <li>draining ({@link Draining}): counts requests in flight for a graceful stop; 503 JSON once stopping</li>
  *   <li>dispatch off the IO threads ({@link Dispatch}): HSM work blocks; the exchange turns blocking</li>
  *   <li>routing ({@link Router}): exact paths, 404 / 405 with {@code Allow}</li>
  *   <li>the endpoint handler: parse -> decide (a service with no Undertow import) -> write JSON</li>
@@ -33,14 +32,19 @@ public final class HandlerChains {
 
   private HandlerChains() {}
 
-  /** The chain above around {@code routes}; the caller keeps the shutdown handler to stop gracefully. */
-  public static GracefulShutdownHandler chain(String listener, MeterRegistry registry, HttpHandler routes) {
-    return new GracefulShutdownHandler(
+  /** A listener's chain: its root handler, and its draining stage for a graceful stop. */
+  public record Chain(HttpHandler root, Draining draining) {}
+
+  /** The chain above around {@code routes}; request bodies are bounded by {@code maxBody} ({@code http.max-body}). */
+  public static Chain chain(String listener, MeterRegistry registry, HttpHandler routes, long maxBody) {
+    Draining draining = new Draining(new Dispatch(routes, maxBody));
+    HttpHandler root =
         new RequestIds(
             new HttpMetrics(
                 new ErrorMapping(
-                    new Dispatch(routes)),
-                registry, listener)));
+                    draining),
+                registry, listener));
+    return new Chain(root, draining);
   }
 
   /** Public listener (internet, STS): discovery and JWKS, GET and HEAD only. */

@@ -141,7 +141,9 @@ public final class Catalogue {
 
   /** No stack trace, exception class or internal package name anywhere in the answer. */
   public static void assertNoLeak(RawHttp.Response r, String what) {
-    String body = r.body().toLowerCase(Locale.ROOT);
+    // A minted token is random base64url: it may spell "ckr_" or "java." by chance, so it is not searched.
+    String body = r.body().replaceAll("\"access_token\"\\s*:\\s*\"[A-Za-z0-9_.-]*\"", "\"access_token\":\"\"")
+        .toLowerCase(Locale.ROOT);
     for (String leak : LEAKS) assertFalse(body.contains(leak), "'" + leak + "' in the body: " + what);
     for (var h : r.headers().entrySet()) {
       for (String v : h.getValue()) {

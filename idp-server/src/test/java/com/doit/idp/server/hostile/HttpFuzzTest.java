@@ -41,6 +41,9 @@ class HttpFuzzTest {
   static final Set<String> PATH_ERRORS = Set.of("not_found", "method_not_allowed");
 
   static IdpUnderTest idp;
+  static final java.util.concurrent.atomic.AtomicInteger issued = new java.util.concurrent.atomic.AtomicInteger();
+  static final java.util.concurrent.atomic.AtomicInteger denied = new java.util.concurrent.atomic.AtomicInteger();
+  static int auditBefore;
   static String good;
   static String arn;
   static int keys;
@@ -52,12 +55,17 @@ class HttpFuzzTest {
     good = idp.sso().tokenFor("alice");
     arn = idp.roleArn(ACCOUNT, "alice");
     keys = idp.keyCount();
+    auditBefore = idp.auditLines().size();
   }
 
   @AfterContainer
   static void stop() {
     try {
       assertEquals(keys, idp.keyCount(), "fuzzing created or deleted keys");
+      // one audit line per token request, whatever it was: token.issued for each 200, token.denied for each refusal
+      var lines = idp.auditLines().subList(auditBefore, idp.auditLines().size());
+      assertEquals(issued.get(), lines.stream().filter(m -> "token.issued".equals(m.get("event"))).count());
+      assertEquals(denied.get(), lines.stream().filter(m -> "token.denied".equals(m.get("event"))).count());
       new Catalogue(idp).assertHealthy();
     } finally {
       idp.close();
@@ -97,8 +105,10 @@ class HttpFuzzTest {
     Map<String, Object> json = Catalogue.json(r, what);
     assertEquals("no-store", r.header("cache-control"), what);
     if (r.status() != 200) {
+      denied.incrementAndGet();
       assertTrue(TOKEN_ERRORS.contains(json.get("error")), what);
     } else {
+      issued.incrementAndGet();
       assertTrue(json.get("access_token") instanceof String, what);
     }
   }

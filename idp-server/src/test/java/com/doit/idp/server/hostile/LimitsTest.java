@@ -65,6 +65,27 @@ class LimitsTest {
   }
 
   @Test
+  void anHsmOutageIs503WithRetryAfterAuditedAndNeverA500() {
+    InMemoryRoleKeyStore hsm = new InMemoryRoleKeyStore();
+    try (IdpUnderTest idp = IdpUnderTest.start(hsm, Map.of())) {
+      idp.createRole(ACCOUNT, "alice", SigningAlgorithm.RS256);
+      hsm.fail(true);
+      RawHttp.Response r = idp.postToken(IdpUnderTest.exchangeForm(idp.sso().tokenFor("alice"),
+          idp.roleArn(ACCOUNT, "alice")));
+      Catalogue.check(new Catalogue.Case(Catalogue.Listener.TOKEN, "POST /token", "HSM down", new byte[0], 503,
+          "temporarily_unavailable", true, x -> assertTrue(x.header("retry-after") != null, x.toString())), r);
+      List<Map<String, Object>> lines = idp.auditLinesOf(r.header("x-request-id"));
+      assertEquals(1, lines.size(), lines.toString());
+      assertEquals("token.denied", lines.get(0).get("event"));
+      // the public documents come from the last snapshot of the HSM, so STS keeps verifying meanwhile
+      assertEquals(200, idp.http("public").send(Catalogue.get("/" + ACCOUNT + "/alice/jwks.json")).status());
+      hsm.fail(false);
+      assertEquals(200, idp.postToken(IdpUnderTest.exchangeForm(idp.sso().tokenFor("alice"),
+          idp.roleArn(ACCOUNT, "alice"))).status(), "serves again once the HSM is back");
+    }
+  }
+
+  @Test
   void aBodyCutShortGets400NotA5xxAndIsAudited() {
     try (IdpUnderTest idp = IdpUnderTest.start(new InMemoryRoleKeyStore(), Map.of())) {
       String head = "POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
@@ -73,6 +94,9 @@ class LimitsTest {
       if (r.status() != -1) { // closing without an answer is fine for a client that is gone
         Catalogue.check(new Catalogue.Case(Catalogue.Listener.TOKEN, "POST /token", "truncated body", new byte[0],
             400, "invalid_request", false, x -> {}), r);
+        List<Map<String, Object>> lines = idp.auditLinesOf(r.header("x-request-id"));
+        assertEquals(1, lines.size(), lines.toString());
+        assertEquals("malformed_body", lines.get(0).get("reason"));
       }
       new Catalogue(idp).assertHealthy();
     }

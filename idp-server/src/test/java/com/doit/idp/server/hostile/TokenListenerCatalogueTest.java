@@ -158,6 +158,13 @@ class TokenListenerCatalogueTest {
     c.add(TOKEN, t, "a good request with audience and requested_token_type", form(IdpUnderTest.exchangeForm(good,
         aliceArn()) + "&audience=sts.amazonaws.com&requested_token_type="
         + enc("urn:ietf:params:oauth:token-type:jwt")), 200, null, false, ISSUED);
+    c.add(TOKEN, t, "a client's X-Request-Id and X-Forwarded-For are not believed", req("POST", "/token",
+        headers("Content-Type", "application/x-www-form-urlencoded", "X-Request-Id", "forged-id",
+            "X-Forwarded-For", "203.0.113.66"), "grant_type=x"), 400, "unsupported_grant_type", true, r -> {
+              assertTrue(!"forged-id".equals(r.header("x-request-id")), r.toString());
+              Map<String, Object> line = idp.auditLinesOf(r.header("x-request-id")).get(0);
+              assertEquals("127.0.0.1", line.get("remote_addr"), line.toString());
+            });
     // ---- content types and framing
     String body = IdpUnderTest.exchangeForm(good, aliceArn());
     c.add(TOKEN, t, "no Content-Type", req("POST", "/token", Map.of(), body), 400, "invalid_request", true, r -> {});
@@ -346,6 +353,14 @@ class TokenListenerCatalogueTest {
     List<DynamicTest> tests = new ArrayList<>(catalogue.testsThenHealth().toList());
     tests.add(DynamicTest.dynamicTest("no forged token made the server fetch from the attacker",
         () -> assertEquals(List.of(), canary.requests())));
+    tests.add(DynamicTest.dynamicTest("neither the audit log nor the metrics carry a token after all this", () -> {
+      RawHttp.Response metrics = idp.http("management").send(get("/metrics"));
+      assertEquals(200, metrics.status());
+      for (String where : List.of(metrics.body(), java.nio.file.Files.readString(idp.config().audit().file()))) {
+        assertTrue(!where.contains("eyJ"), "a JWT in the audit log or the metrics");
+        assertTrue(!where.contains(IdpUnderTest.ADMIN_TOKEN), "the admin token leaked");
+      }
+    }));
     return tests.stream();
   }
 

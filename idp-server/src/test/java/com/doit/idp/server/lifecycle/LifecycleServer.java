@@ -56,6 +56,7 @@ final class LifecycleServer implements AutoCloseable {
   final IdpServer server;
   final SsoTestIssuer sso;
   final HttpClient http = client();
+  private Pkcs11RoleKeyStore observer;
 
   /**
    * @param extra configuration keys over the defaults of {@link #configText}
@@ -74,7 +75,8 @@ final class LifecycleServer implements AutoCloseable {
     this.names = RoleNames.of(config);
     this.store = openStore.apply(config.hsm());
     this.audit = new FileAuditLog(auditFile);
-    this.server = ServerUnderTest.start(config, store, clock, audit, gcEvery);
+    // The production wiring (SSO verifier, token services, readiness on the SSO keys) with the test's clock.
+    this.server = IdpServer.builder(config).roleKeyStore(store).clock(clock).auditLog(audit).gcEvery(gcEvery).start();
   }
 
   LifecycleServer(Path dir, IdpConfig.Hsm hsm, SsoTestIssuer sso, Clock clock, Map<String, String> extra) {
@@ -112,6 +114,7 @@ final class LifecycleServer implements AutoCloseable {
     c.put("audit.file", auditFile.toString());
     c.put("admin.token-file", tokenFile.toString());
     c.put("http.rate-limit", "1000/m");
+    c.put("tokens.algorithm", "ES256"); // EC keys generate in milliseconds on SoftHSM2, RSA ones take far longer
     c.putAll(extra);
     return c.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).collect(Collectors.joining("\n", "", "\n"));
   }
@@ -221,10 +224,14 @@ final class LifecycleServer implements AutoCloseable {
   // ---- reading answers
 
   static Map<String, Object> json(HttpResponse<String> r) {
+    return json(r.body());
+  }
+
+  static Map<String, Object> json(String text) {
     try {
-      return JSONObjectUtils.parse(r.body());
+      return JSONObjectUtils.parse(text);
     } catch (ParseException e) {
-      throw new AssertionError("not JSON: " + r.body(), e);
+      throw new AssertionError("not JSON: " + text, e);
     }
   }
 
@@ -258,15 +265,23 @@ final class LifecycleServer implements AutoCloseable {
     return r.headers().firstValue(name).orElse(null);
   }
 
-  /** The role's keys as a new store of this JVM lists them from the token, not as the server remembers them. */
-  List<String> kidsOnToken(RoleId role) {
-    return kidsOnToken(hsm, role);
+  /**
+   * The role's keys, sorted, as another store than the server's lists them from the token right now (a listing
+   * searches the token's objects afresh), not as the server remembers them.
+   */
+  synchronized List<String> kidsOnToken(RoleId role) {
+    if (observer == null) observer = new Pkcs11RoleKeyStore(hsm);
+    return observer.list().stream().filter(k -> k.role().equals(role)).map(RoleKey::kid).sorted().toList();
   }
 
-  static List<String> kidsOnToken(IdpConfig.Hsm hsm, RoleId role) {
-    try (Pkcs11RoleKeyStore fresh = new Pkcs11RoleKeyStore(hsm)) {
-      return fresh.list().stream().filter(k -> k.role().equals(role)).map(RoleKey::kid).sorted().toList();
+  /** Every key of {@code account} on the token with its full label (the role's state as the HSM holds it). */
+  synchronized Map<String, String> labelsOnToken(String account) {
+    if (observer == null) observer = new Pkcs11RoleKeyStore(hsm);
+    Map<String, String> m = new java.util.TreeMap<>();
+    for (RoleKey k : observer.list()) {
+      if (k.role().account().equals(account)) m.put(k.kid(), k.metadata().toLabel());
     }
+    return m;
   }
 
   List<String> auditLines() {
@@ -281,12 +296,8 @@ final class LifecycleServer implements AutoCloseable {
   List<Map<String, Object>> audit(RoleId role) {
     List<Map<String, Object>> out = new ArrayList<>();
     for (String line : auditLines()) {
-      try {
-        Map<String, Object> m = JSONObjectUtils.parse(line);
-        if (role.account().equals(m.get("account")) && role.engineer().equals(m.get("engineer"))) out.add(m);
-      } catch (ParseException e) {
-        throw new AssertionError("audit line is not JSON: " + line, e);
-      }
+      Map<String, Object> m = json(line);
+      if (role.account().equals(m.get("account")) && role.engineer().equals(m.get("engineer"))) out.add(m);
     }
     return out;
   }
@@ -300,6 +311,9 @@ final class LifecycleServer implements AutoCloseable {
         audit.close();
       } finally {
         store.close();
+        synchronized (this) {
+          if (observer != null) observer.close();
+        }
       }
     }
   }

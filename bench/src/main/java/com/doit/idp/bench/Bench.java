@@ -76,6 +76,8 @@ public final class Bench {
   /** Profiles by what was loaded: "RS256", "ES256", "JWKS". */
   private final Map<String, Jfr.Profile> profiles = new LinkedHashMap<>();
   private final String loadAtStart = loadAverage();
+  /** The load average as each run of part 2 began: other work on the machine, for part 4's comparison. */
+  private final List<String> loadBeforePart2 = new ArrayList<>();
 
   private static String loadAverage() {
     try {
@@ -585,6 +587,7 @@ public final class Bench {
 
   private Map<String, Measured> part2(IdpServer server, Map<String, Target> exchange) {
     say("part 2: token exchange");
+    loadBeforePart2.add(loadAverage());
     List<Spec> specs = new ArrayList<>();
     for (String alg : ALGS) {
       warm(exchange.get(alg), 8);
@@ -786,9 +789,13 @@ public final class Bench {
         worstDev = dev;
         worst = e.getKey();
       }
+      double ca = cpuPerRequestMs(a);
+      double cb = cpuPerRequestMs(b);
       rows.add(List.of(e.getKey(), Md.rate(a.rps().median()), Md.rate(b.rps().median()), Md.pct(rr),
           Md.ms(a.p50().median()) + " / " + Md.ms(b.p50().median()), Md.pct(p50),
-          Md.ms(a.p99().median()) + " / " + Md.ms(b.p99().median()), Md.pct(p99), ok ? "yes" : "no"));
+          Md.ms(a.p99().median()) + " / " + Md.ms(b.p99().median()), Md.pct(p99),
+          ca <= 0 || cb <= 0 ? "-" : Md.num(ca * 1000, 0) + " / " + Md.num(cb * 1000, 0) + " (" + Md.pct(cb / ca) + ")",
+          Long.toString(b.errors()), ok ? "yes" : "no"));
     }
     Stat startBig = starts.isEmpty() ? null : Stat.of(starts);
     Stat rssBig = readyRss.isEmpty() ? null : Stat.of(readyRss);
@@ -810,15 +817,23 @@ public final class Bench {
         Parts 2 and 3 again after %d more ES256 roles were created through the product (`Pkcs11RoleKeyStore` in a \
         JVM of its own, 2 threads; labels exactly as `RoleService.create` writes them), so the token holds %d roles, \
         against the figures with %d roles above. Ratios are the %d-role median over the %d-role median; "within \
-        10 %%" means requests/s at least 90 %% and p50 and p99 at most 110 %%. Then: the server's start, its memory, \
-        and `keys-admin role list`.
+        10 %%" means requests/s at least 90 %% and p50 and p99 at most 110 %%. The server's CPU per request tells a \
+        cost that grew with the roles from a machine that got busier between the two measurements (the load \
+        average at start and end is in the machine table). Then: the server's start, its memory, and \
+        `keys-admin role list`.
 
         """.formatted(o.scaleRoles() - o.baseRoles(), o.scaleRoles(), o.baseRoles(), o.scaleRoles(), o.baseRoles()))
         .append(Md.table(List.of("figure", "req/s " + o.baseRoles(), "req/s " + o.scaleRoles(), "ratio",
             "p50 ms " + o.baseRoles() + " / " + o.scaleRoles(), "ratio", "p99 ms " + o.baseRoles() + " / "
-                + o.scaleRoles(), "ratio", "within 10 %"), rows))
+                + o.scaleRoles(), "ratio", "server CPU µs per request " + o.baseRoles() + " / " + o.scaleRoles(),
+            "errors " + o.scaleRoles(), "within 10 %"), rows))
         .append("\n")
         .append(Md.table(List.of("figure", o.baseRoles() + " roles", o.scaleRoles() + " roles", "target"), other));
+    if (loadBeforePart2.size() == 2) {
+      section("Part 4: scale, " + o.scaleRoles() + " roles against " + o.baseRoles())
+          .append("\nLoad average (1, 5, 15 min) as part 2 began: " + loadBeforePart2.get(0) + " with "
+              + o.baseRoles() + " roles, " + loadBeforePart2.get(1) + " with " + o.scaleRoles() + " roles.\n");
+    }
     if (!timeline.isEmpty()) {
       List<List<String>> tl = new ArrayList<>();
       timeline.forEach((k, v) -> tl.add(List.of(Md.code(k), Md.num(v, 2))));

@@ -1051,7 +1051,7 @@ public final class Bench {
     s.append("## How to run it\n\n")
         .append("`bin/bench` builds the modules it needs (`mvn -pl bench -am package -DskipTests`), installs nginx ")
         .append("and wrk from Debian when they are missing, creates its own SoftHSM2 token under ")
-        .append("`bench/target/bench-work`, and rewrites this file (about 8 minutes on 2 vCPUs). ")
+        .append("`bench/target/bench-work`, and rewrites this file (about 10 minutes on 2 vCPUs (9.6 min on a busy shared machine)). ")
         .append("`bin/bench --smoke` runs every part with tiny counts in well under a minute and writes ")
         .append("`bench/target/bench-smoke/PERFORMANCE.md`; `mvn verify` runs the same smoke run as the bench ")
         .append("module's test (`BenchSmokeTest`), which checks that the report is complete and asserts no ")

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * How much the benchmark does. {@link #fullRun()} is what {@code bin/bench} runs (about 8 minutes on a 2-vCPU
+ * How much the benchmark does. {@link #fullRun()} is what {@code bin/bench} runs (about 10 minutes on a 2-vCPU
  * machine); {@link #smokeRun()} runs every part with tiny counts in well under a minute, so the harness cannot rot
  * (run by {@code bin/bench --smoke} and by the bench module's test). Immutable.
  *

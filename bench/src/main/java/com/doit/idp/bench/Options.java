@@ -18,7 +18,7 @@ import java.util.Optional;
  * @param productJars launch the server and keys-admin from their modules' jars and target/lib (as operators do);
  *     otherwise from this JVM's class path (the test)
  * @param loadTool {@code wrk}, {@code java}, or {@code auto} (wrk when installed)
- * @param serverJavaOptions extra JVM options for the server (none by default: the product's defaults are measured)
+ * @param serverJavaOptions JVM options for the server (by default the heap cap bin/idp-server gives it)
  */
 public record Options(
     boolean smoke,
@@ -42,15 +42,19 @@ public record Options(
     boolean profile,
     List<String> serverJavaOptions) {
 
+  /** The server's JVM options as bin/idp-server gives them (IDP_SERVER_JAVA_OPTS in bin/lib/common.sh). */
+  static final List<String> PRODUCT_SERVER_OPTIONS = List.of("-Xms64m", "-Xmx128m");
+
   public static Options fullRun() {
     return new Options(false, Path.of("docs/PERFORMANCE.md"), Path.of("bench/target/bench-work"), Path.of("."),
-        "bin/bench", true, "auto", 3, 2.0, 4, 2, List.of(1, 2, 8, 32), 64, 10, 3000, 3, 24, 4, true, List.of());
+        "bin/bench", true, "auto", 3, 2.0, 4, 2, List.of(1, 2, 8, 32), 64, 10, 3000, 3, 24, 4, true,
+        PRODUCT_SERVER_OPTIONS);
   }
 
   public static Options smokeRun() {
     return new Options(true, Path.of("bench/target/bench-smoke/PERFORMANCE.md"), Path.of("bench/target/bench-smoke"),
         Path.of("."), "bin/bench --smoke", true, "auto", 1, 0.3, 1, 1, List.of(1, 8), 16, 10, 16, 1, 5, 1, true,
-        List.of());
+        PRODUCT_SERVER_OPTIONS);
   }
 
   /** Parses {@code bin/bench}'s arguments: {@code --smoke} first picks the base, the rest override it. */

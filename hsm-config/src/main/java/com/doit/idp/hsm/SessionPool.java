@@ -1,6 +1,7 @@
 package com.doit.idp.hsm;
 
 import com.doit.idp.config.Secret;
+import com.doit.idp.role.HsmBusyException;
 import com.doit.idp.role.HsmException;
 import iaik.pkcs.pkcs11.Session;
 import iaik.pkcs.pkcs11.Slot;
@@ -135,9 +136,9 @@ final class SessionPool {
       s = idle.poll(borrowTimeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new HsmException("hsm busy (interrupted)");
+      throw new HsmBusyException("hsm busy (interrupted)");
     }
-    if (s == null) throw new HsmException("hsm busy");
+    if (s == null) throw new HsmBusyException("hsm busy");
     if (closed) {
       release(s);
       throw new HsmException("hsm session pool closed");

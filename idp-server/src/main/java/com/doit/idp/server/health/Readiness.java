@@ -1,5 +1,6 @@
 package com.doit.idp.server.health;
 
+import com.doit.idp.role.HsmBusyException;
 import com.doit.idp.role.RoleDirectory;
 import com.doit.idp.role.RoleKeyStore;
 import java.time.Clock;
@@ -49,6 +50,8 @@ public final class Readiness {
       try {
         store.ping();
         up = true;
+      } catch (HsmBusyException e) {
+        up = true; // it answers; every session is signing
       } catch (RuntimeException e) {
         up = false;
         if (hsmUp) log.warn("hsm-down: {}", e.toString());

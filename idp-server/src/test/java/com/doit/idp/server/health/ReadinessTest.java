@@ -4,10 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.doit.idp.role.HsmBusyException;
 import com.doit.idp.role.InMemoryRoleKeyStore;
+import com.doit.idp.role.KeyMetadata;
 import com.doit.idp.role.MutableClock;
 import com.doit.idp.role.RoleDirectory;
+import com.doit.idp.role.RoleKey;
+import com.doit.idp.role.RoleKeyStore;
+import com.nimbusds.jose.JWSSigner;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +47,23 @@ class ReadinessTest {
     clock.advance(Duration.ofSeconds(1));
     assertTrue(readiness.check().ready(), "no wait for the directory's own schedule");
     assertTrue(directory.isFresh());
+  }
+
+  @Test
+  void aBusyHsmIsNotAnOutage() {
+    directory.refresh();
+    RoleKeyStore saturated = new RoleKeyStore() {
+      @Override public RoleKey generate(KeyMetadata m) { return store.generate(m); }
+      @Override public List<RoleKey> list() { return store.list(); }
+      @Override public RoleKey relabel(RoleKey k, KeyMetadata m) { return store.relabel(k, m); }
+      @Override public void delete(RoleKey k) { store.delete(k); }
+      @Override public JWSSigner signer(RoleKey k) { return store.signer(k); }
+      @Override public void ping() { throw new HsmBusyException("hsm busy"); }
+      @Override public void close() {}
+    };
+    Readiness busy = new Readiness(saturated, directory, () -> true, clock, Duration.ofSeconds(1));
+    assertTrue(busy.check().ready());
+    assertTrue(busy.hsmUp());
   }
 
   @Test

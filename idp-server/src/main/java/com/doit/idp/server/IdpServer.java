@@ -286,7 +286,9 @@ public final class IdpServer implements AutoCloseable {
       Map<String, Listener> started = new LinkedHashMap<>();
       try {
         for (String name : LISTENERS) {
-          HandlerChains.Chain chain = HandlerChains.chain(name, reg, routes.get(name), maxBody);
+          HandlerChains.Chain chain = name.equals("public")
+              ? HandlerChains.nonBlockingChain(name, reg, routes.get(name))
+              : HandlerChains.chain(name, reg, routes.get(name), maxBody);
           started.put(name, listen(name, configured.get(name), chain, maxBody));
         }
       } catch (RuntimeException e) {

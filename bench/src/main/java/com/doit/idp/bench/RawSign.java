@@ -73,20 +73,40 @@ public final class RawSign {
         .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
+  /** One signature, made again and again by one thread. */
+  interface SignOnce {
+    void sign() throws Exception;
+  }
+
+  /** Sets up one thread's signer (inside that thread). */
+  interface SignerSetup {
+    SignOnce open() throws Exception;
+  }
+
   /** Signs from {@code threads} threads for {@code seconds}; returns how many signatures were made. */
   static long measure(Provider p, String jca, PrivateKey key, int threads, double seconds) throws Exception {
+    return run(threads, seconds, () -> {
+      Signature s = Signature.getInstance(jca, p);
+      s.initSign(key); // sign() leaves the Signature ready for the next message
+      return () -> {
+        s.update(INPUT);
+        s.sign();
+      };
+    });
+  }
+
+  /** Runs {@code threads} signing loops for {@code seconds}; returns how many signatures they made in that time. */
+  static long run(int threads, double seconds, SignerSetup setup) throws Exception {
     LongAdder count = new LongAdder();
     AtomicBoolean stop = new AtomicBoolean();
     List<Thread> ts = new ArrayList<>();
     List<Throwable> failures = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
-      Signature s = Signature.getInstance(jca, p);
       Thread th = new Thread(() -> {
         try {
-          s.initSign(key); // sign() leaves the Signature ready for the next message
+          SignOnce once = setup.open();
           while (!stop.get()) {
-            s.update(INPUT);
-            s.sign();
+            once.sign();
             count.increment();
           }
         } catch (Exception e) {

@@ -15,8 +15,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Part 1, second table: signatures per second through the product's own signing path ({@code RoleKeyStore.signer},
@@ -63,31 +61,6 @@ public final class StoreSign {
   }
 
   static long measure(JWSSigner signer, JWSHeader header, int threads, double seconds) throws Exception {
-    LongAdder count = new LongAdder();
-    AtomicBoolean stop = new AtomicBoolean();
-    List<Thread> ts = new ArrayList<>();
-    List<Throwable> failures = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      Thread th = new Thread(() -> {
-        try {
-          while (!stop.get()) {
-            signer.sign(header, RawSign.INPUT);
-            count.increment();
-          }
-        } catch (Exception e) {
-          synchronized (failures) {
-            failures.add(e);
-          }
-        }
-      });
-      ts.add(th);
-    }
-    ts.forEach(Thread::start);
-    Thread.sleep((long) (seconds * 1000));
-    long made = count.sum();
-    stop.set(true);
-    for (Thread th : ts) th.join();
-    if (!failures.isEmpty()) throw new IllegalStateException("signing failed", failures.get(0));
-    return made;
+    return RawSign.run(threads, seconds, () -> () -> signer.sign(header, RawSign.INPUT));
   }
 }

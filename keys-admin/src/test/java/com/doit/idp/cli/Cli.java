@@ -122,32 +122,24 @@ final class Cli {
    * variable), with {@code home} as the project root.
    */
   Run runLoading(Path home, String... args) {
-    Environment env = new Environment() {
-      @Override
-      public IdpConfig loadConfig(Optional<Path> file, boolean dev) {
-        return load(file, dev);
-      }
+    return runIn(new TestEnvironment(home, Cli::load), args);
+  }
 
+  /**
+   * Runs with the configuration of this fixture and a provisioner that talks to {@code aws} (the fake STS and IAM of
+   * aws-provisioning's test-jar) with test credentials.
+   */
+  Run runWithAws(com.doit.idp.aws.FakeAws aws, String... args) {
+    return runIn(new TestEnvironment(dir, (file, dev) -> config) {
       @Override
-      public Path home() {
-        return home;
+      public com.doit.idp.aws.Provisioner provisioner(IdpConfig c) {
+        return com.doit.idp.aws.ProvisioningFixture.provisioner(aws, com.doit.idp.role.RoleNames.of(c),
+            c.aws().oidcThumbprints());
       }
+    }, args);
+  }
 
-      @Override
-      public RoleKeyStore openStore(IdpConfig c) {
-        return new BorrowedStore(store);
-      }
-
-      @Override
-      public java.time.Clock clock() {
-        return clock;
-      }
-
-      @Override
-      public String user() {
-        return "tester";
-      }
-    };
+  private Run runIn(Environment env, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = new KeysAdmin(env, new PrintWriter(out), new PrintWriter(err)).run(args);
@@ -156,49 +148,40 @@ final class Cli {
     return r;
   }
 
-  /**
-   * Runs with the configuration of this fixture and a provisioner that talks to {@code aws} (the fake STS and IAM of
-   * aws-provisioning's test-jar) with test credentials.
-   */
-  Run runWithAws(com.doit.idp.aws.FakeAws aws, String... args) {
-    Environment env = new Environment() {
-      @Override
-      public IdpConfig loadConfig(Optional<Path> file, boolean dev) {
-        return config;
-      }
+  /** This fixture's store (borrowed: commands do not close it), clock and user, with a given root and loader. */
+  private class TestEnvironment implements Environment {
+    private final Path home;
+    private final java.util.function.BiFunction<Optional<Path>, Boolean, IdpConfig> loader;
 
-      @Override
-      public Path home() {
-        return dir;
-      }
+    TestEnvironment(Path home, java.util.function.BiFunction<Optional<Path>, Boolean, IdpConfig> loader) {
+      this.home = home;
+      this.loader = loader;
+    }
 
-      @Override
-      public RoleKeyStore openStore(IdpConfig c) {
-        return new BorrowedStore(store);
-      }
+    @Override
+    public IdpConfig loadConfig(Optional<Path> file, boolean dev) {
+      return loader.apply(file, dev);
+    }
 
-      @Override
-      public java.time.Clock clock() {
-        return clock;
-      }
+    @Override
+    public Path home() {
+      return home;
+    }
 
-      @Override
-      public String user() {
-        return "tester";
-      }
+    @Override
+    public RoleKeyStore openStore(IdpConfig c) {
+      return new BorrowedStore(store);
+    }
 
-      @Override
-      public com.doit.idp.aws.Provisioner provisioner(IdpConfig c) {
-        return com.doit.idp.aws.ProvisioningFixture.provisioner(aws, com.doit.idp.role.RoleNames.of(c),
-            c.aws().oidcThumbprints());
-      }
-    };
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = new KeysAdmin(env, new PrintWriter(out), new PrintWriter(err)).run(args);
-    Run r = new Run(code, out.toString(), err.toString());
-    runs.add(r);
-    return r;
+    @Override
+    public java.time.Clock clock() {
+      return clock;
+    }
+
+    @Override
+    public String user() {
+      return "tester";
+    }
   }
 
   /** The audit log's lines, parsed. */

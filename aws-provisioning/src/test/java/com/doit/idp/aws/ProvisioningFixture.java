@@ -20,7 +20,7 @@ public final class ProvisioningFixture {
 
   public static IdpConfig.Aws config(FakeAws aws, List<String> thumbprints) {
     return new IdpConfig.Aws(MANAGEMENT_ROLE, FakeAws.REGION, Optional.of(aws.iamEndpoint()),
-        Optional.of(aws.stsEndpoint()), thumbprints);
+        Optional.of(aws.stsEndpoint()), thumbprints, Optional.empty());
   }
 
   public static IamProvisioner provisioner(FakeAws aws) {

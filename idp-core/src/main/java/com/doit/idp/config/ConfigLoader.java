@@ -30,6 +30,10 @@ public final class ConfigLoader {
 
   private static final Pattern ROLE_PREFIX = Pattern.compile("[\\w+=,.@-]{1,63}");
   private static final Pattern THUMBPRINT = Pattern.compile("[0-9a-fA-F]{40}");
+  private static final Pattern SNS_TOPIC_ARN = Pattern.compile("arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}");
+  /** A host name whose labels may be {@code *}, or a host:port (tests name a loopback stand-in). */
+  private static final Pattern CERT_HOST = Pattern.compile("(\\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?)(\\.(\\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?))*(:[0-9]{1,5})?");
+  private static final Pattern CLAIM_NAME = Pattern.compile("[A-Za-z0-9_:./-]{1,64}");
   /** 12 digits, a slash, at most 51 engineer characters, and the slash before them. */
   private static final int LONGEST_ROLE_PATH = 1 + 12 + 1 + 51;
 
@@ -46,6 +50,7 @@ public final class ConfigLoader {
     for (String l : List.of("public", "token", "management")) {
       d.put("listen." + l + ".tls-cert", null);
       d.put("listen." + l + ".tls-key", null);
+      d.put("listen." + l + ".proxy-protocol", "false");
     }
     d.put("hsm.library", "/usr/lib/softhsm/libsofthsm2.so");
     d.put("hsm.token-label", null);
@@ -56,6 +61,8 @@ public final class ConfigLoader {
     d.put("sso.allowed-domains", null);
     d.put("sso.require-email-verified", "true");
     d.put("sso.max-age", "1h");
+    d.put("sso.engineer-id", "local-part");
+    d.put("sso.required-claims", null);
     d.put("tokens.lifetime", "300s");
     d.put("tokens.algorithm", "RS256");
     d.put("roles.default-ttl", "24h");
@@ -65,14 +72,41 @@ public final class ConfigLoader {
     d.put("http.jwks-max-age", "300s");
     d.put("http.max-body", "64KiB");
     d.put("http.rate-limit", "60/m");
+    d.put("http.max-connections", "1000");
+    d.put("http.body-timeout", "10s");
+    d.put("http.trusted-proxies", null);
+    d.put("http.shutdown-delay", "5s");
     d.put("audit.file", "var/audit.log");
+    d.put("log.format", "text");
     d.put("admin.token-file", null);
+    d.put("admin.allow-plain-http", "false");
+    d.put("hooks.sns-topic-arns", null);
+    d.put("hooks.max-age", "1h");
+    d.put("hooks.sns-cert-hosts", "sns.*.amazonaws.com, sns.*.amazonaws.com.cn");
+    d.put("hooks.trust-store", null);
+    d.put("hooks.allow-loopback-response-url", "false");
     d.put("aws.management-role-name", "DoiT_Management_Role_DO-NOT-DELETE");
     d.put("aws.region", "us-east-1");
     d.put("aws.iam-endpoint", null);
     d.put("aws.sts-endpoint", null);
     d.put("aws.oidc-thumbprints", null);
+    d.put("aws.external-id-secret-file", null);
     return java.util.Collections.unmodifiableMap(d);
+  }
+
+  /** {@code hd=doit-intl.com, tenant=x}: claim names and the exact string each must carry. */
+  static Map<String, String> claimPairs(String v) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String pair : Values.list(v)) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0 || eq == pair.length() - 1) throw new IllegalArgumentException("must be claim=value pairs");
+      String name = pair.substring(0, eq).strip();
+      if (!CLAIM_NAME.matcher(name).matches()) throw new IllegalArgumentException("'" + name + "' is not a claim name");
+      if (out.put(name, pair.substring(eq + 1).strip()) != null) {
+        throw new IllegalArgumentException("claim " + name + " is given twice");
+      }
+    }
+    return java.util.Collections.unmodifiableMap(out);
   }
 
   /** {@code sso.allowed-domains} -> {@code IDP_SSO_ALLOWED_DOMAINS}. */
@@ -171,7 +205,13 @@ public final class ConfigLoader {
           audiences,
           required("sso.allowed-domains", v -> nonEmptyList(v).stream().map(d -> domain(d)).toList()),
           get("sso.require-email-verified", Values::bool),
-          get("sso.max-age", v -> positive(Values.duration(v))));
+          get("sso.max-age", v -> positive(Values.duration(v))),
+          get("sso.engineer-id", v -> switch (v) {
+            case "local-part" -> IdpConfig.EngineerIdForm.LOCAL_PART;
+            case "email" -> IdpConfig.EngineerIdForm.EMAIL;
+            default -> throw new IllegalArgumentException("must be local-part or email");
+          }),
+          opt("sso.required-claims", ConfigLoader::claimPairs).orElse(Map.of()));
 
       Duration lifetime = get("tokens.lifetime", v -> between(Values.duration(v), 1, 3600));
       IdpConfig.Tokens tokens = new IdpConfig.Tokens(lifetime, get("tokens.algorithm", SigningAlgorithm::parse));
@@ -191,7 +231,11 @@ public final class ConfigLoader {
             if (n < 1024 || n > 16 * 1024 * 1024) throw new IllegalArgumentException("must be 1KiB..16MiB");
             return n;
           }),
-          get("http.rate-limit", RateLimit::parse));
+          get("http.rate-limit", RateLimit::parse),
+          get("http.max-connections", v -> Values.integer(v, 1, 1_000_000)),
+          get("http.body-timeout", v -> between(Values.duration(v), 1, 3600)),
+          opt("http.trusted-proxies", v -> Values.list(v).stream().map(Cidr::parse).toList()).orElse(List.of()),
+          get("http.shutdown-delay", v -> between(Values.duration(v), 0, 600)));
 
       IdpConfig.Audit audit = new IdpConfig.Audit(get("audit.file", Path::of));
       IdpConfig.Admin admin = new IdpConfig.Admin(
@@ -199,7 +243,8 @@ public final class ConfigLoader {
             Secret s = readSecret("admin.token-file", p);
             if (s.reveal().length < 16) throw new ConfigException("admin.token-file: the token must be at least 16 characters");
             return s;
-          }));
+          }),
+          get("admin.allow-plain-http", Values::bool));
       IdpConfig.Aws aws = new IdpConfig.Aws(
           get("aws.management-role-name", v -> check(v, v.matches("[\\w+=,.@-]{1,64}"), "must be an IAM role name")),
           get("aws.region", v -> check(v, v.matches("[a-z]{2}(-[a-z]+)+-[0-9]+"), "must be an AWS region such as us-east-1")),
@@ -210,8 +255,22 @@ public final class ConfigLoader {
             if (l.size() > 5) throw new IllegalArgumentException("at most 5 thumbprints");
             for (String t : l) check(t, THUMBPRINT.matcher(t).matches(), "each must be 40 hex characters");
             return l.stream().map(t -> t.toLowerCase(Locale.ROOT)).toList();
-          }).orElse(List.of()));
-      return new IdpConfig(dev, issuer, listen, hsm, sso, tokens, roles, http, audit, admin, aws);
+          }).orElse(List.of()),
+          opt("aws.external-id-secret-file", Path::of).map(p -> readSecret("aws.external-id-secret-file", p)));
+      IdpConfig.Log logConfig = new IdpConfig.Log(get("log.format", v -> switch (v) {
+        case "text" -> IdpConfig.LogFormat.TEXT;
+        case "json" -> IdpConfig.LogFormat.JSON;
+        default -> throw new IllegalArgumentException("must be text or json");
+      }));
+      IdpConfig.Hooks hooks = new IdpConfig.Hooks(
+          opt("hooks.sns-topic-arns", v -> Values.list(v).stream().map(a -> check(a, SNS_TOPIC_ARN.matcher(a).matches(),
+              "each must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:name")).toList()).orElse(List.of()),
+          get("hooks.max-age", v -> between(Values.duration(v), 1, 86400)),
+          get("hooks.sns-cert-hosts", v -> nonEmptyList(v).stream().map(h -> check(h, CERT_HOST.matcher(h).matches(),
+              "each must be a host name (a '*' stands for one label) or a loopback host:port")).toList()),
+          opt("hooks.trust-store", Path::of),
+          get("hooks.allow-loopback-response-url", Values::bool));
+      return new IdpConfig(dev, issuer, listen, hsm, sso, tokens, roles, http, audit, admin, aws, logConfig, hooks);
     }
 
     private IdpConfig.Listener listener(String name) {
@@ -230,7 +289,7 @@ public final class ConfigLoader {
       if (dev && !address.isLoopback()) {
         throw new ConfigException(key + ": --dev listens on loopback addresses only");
       }
-      return new IdpConfig.Listener(address, cert, pkey);
+      return new IdpConfig.Listener(address, cert, pkey, get(key + ".proxy-protocol", Values::bool));
     }
 
     private String issuerBase(String v) {

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,13 +25,18 @@ public record IdpConfig(
     Http http,
     Audit audit,
     Admin admin,
-    Aws aws) {
+    Aws aws,
+    Log log,
+    Hooks hooks) {
 
   /** {@code issuer.*}: how issuers, provider ARNs and customer role names are written. */
   public record Issuer(String baseUrl, String rolePrefix, String audience) {}
 
-  /** One HTTP listener; TLS when both PEM files are given. */
-  public record Listener(HostPort address, Optional<Path> tlsCert, Optional<Path> tlsKey) {
+  /**
+   * One HTTP listener; TLS when both PEM files are given. {@code proxyProtocol}: connections start with a PROXY
+   * protocol (v1 or v2) header from a load balancer ({@code listen.<name>.proxy-protocol}).
+   */
+  public record Listener(HostPort address, Optional<Path> tlsCert, Optional<Path> tlsKey, boolean proxyProtocol) {
     public boolean tls() {
       return tlsCert.isPresent();
     }
@@ -49,18 +55,67 @@ public record IdpConfig(
       List<String> audiences,
       List<String> allowedDomains,
       boolean requireEmailVerified,
-      Duration maxAge) {}
+      Duration maxAge,
+      EngineerIdForm engineerId,
+      Map<String, String> requiredClaims) {}
+
+  /**
+   * {@code sso.engineer-id}: how an SSO email becomes an engineer id. {@code LOCAL_PART} (one allowed domain only):
+   * the lower-cased local part; {@code EMAIL}: the whole lower-cased address.
+   */
+  public enum EngineerIdForm {
+    LOCAL_PART, EMAIL
+  }
 
   public record Tokens(Duration lifetime, SigningAlgorithm algorithm) {}
 
   public record Roles(Duration defaultTtl, Duration maxTtl, Duration cacheTtl, int maxActive) {}
 
-  public record Http(Duration jwksMaxAge, long maxBody, RateLimit rateLimit) {}
+  /**
+   * {@code http.*}. {@code maxConnections} is per listener; {@code bodyTimeout} bounds the time to receive a whole
+   * request body; {@code trustedProxies} are the peers whose {@code X-Forwarded-For} names the client;
+   * {@code shutdownDelay} is how long {@code /readyz} says 503 on SIGTERM before the listeners drain.
+   */
+  public record Http(
+      Duration jwksMaxAge,
+      long maxBody,
+      RateLimit rateLimit,
+      int maxConnections,
+      Duration bodyTimeout,
+      List<Cidr> trustedProxies,
+      Duration shutdownDelay) {}
 
+  /** {@code audit.file}: a path, or {@code -} for standard output. */
   public record Audit(Path file) {}
 
-  /** {@code admin.*}: the admin API's bearer token, or empty when the admin API is off. */
-  public record Admin(Optional<Secret> token) {}
+  /**
+   * {@code admin.*}: the admin API's bearer token, or empty when the admin API is off; {@code allowPlainHttp}
+   * allows a non-loopback management listener without TLS.
+   */
+  public record Admin(Optional<Secret> token, boolean allowPlainHttp) {}
+
+  /** {@code log.*}: the server log's format. */
+  public record Log(LogFormat format) {}
+
+  public enum LogFormat {
+    TEXT, JSON
+  }
+
+  /**
+   * {@code hooks.*}: the CloudFormation hook receiver ({@code POST /hooks/cloudformation}); off while
+   * {@code snsTopicArns} is empty. {@code snsCertHosts} are host patterns ({@code *} matches one DNS label) from
+   * which SNS signing certificates may be fetched; {@code trustStore} empty means the JDK's CAs.
+   */
+  public record Hooks(
+      List<String> snsTopicArns,
+      Duration maxAge,
+      List<String> snsCertHosts,
+      Optional<Path> trustStore,
+      boolean allowLoopbackResponseUrl) {
+    public boolean enabled() {
+      return !snsTopicArns.isEmpty();
+    }
+  }
 
   /** {@code aws.*}: the management role in customers' accounts, and endpoint overrides for tests. */
   public record Aws(
@@ -68,5 +123,6 @@ public record IdpConfig(
       String region,
       Optional<URI> iamEndpoint,
       Optional<URI> stsEndpoint,
-      List<String> oidcThumbprints) {}
+      List<String> oidcThumbprints,
+      Optional<Secret> externalIdSecret) {}
 }

@@ -176,4 +176,72 @@ class ConfigLoaderTest {
     assertEquals("IDP_SSO_ALLOWED_DOMAINS", ConfigLoader.variableOf("sso.allowed-domains"));
     assertEquals("IDP_LISTEN_PUBLIC_TLS_CERT", ConfigLoader.variableOf("listen.public.tls-cert"));
   }
+
+  @Test
+  void theKeysAddedForIdentityProxiesLogsAndHooksHaveTheDefaultsOfTheReference() throws IOException {
+    IdpConfig c = ConfigLoader.load(Optional.of(minimal()), env(), false);
+    assertEquals(IdpConfig.EngineerIdForm.LOCAL_PART, c.sso().engineerId());
+    assertEquals(Map.of(), c.sso().requiredClaims());
+    assertEquals(1000, c.http().maxConnections());
+    assertEquals(Duration.ofSeconds(10), c.http().bodyTimeout());
+    assertEquals(List.of(), c.http().trustedProxies());
+    assertEquals(Duration.ofSeconds(5), c.http().shutdownDelay());
+    assertFalse(c.listen().token().proxyProtocol());
+    assertFalse(c.admin().allowPlainHttp());
+    assertEquals(IdpConfig.LogFormat.TEXT, c.log().format());
+    assertFalse(c.hooks().enabled());
+    assertEquals(Duration.ofHours(1), c.hooks().maxAge());
+    assertEquals(List.of("sns.*.amazonaws.com", "sns.*.amazonaws.com.cn"), c.hooks().snsCertHosts());
+    assertTrue(c.aws().externalIdSecret().isEmpty());
+  }
+
+  @Test
+  void theKeysAddedForIdentityProxiesLogsAndHooksAreParsedAndTyped() throws IOException {
+    Path secret = dir.resolve("external-id.secret");
+    Files.writeString(secret, "a-long-external-id-secret\n");
+    IdpConfig c = ConfigLoader.load(Optional.of(minimal(
+        "sso.engineer-id = email", "sso.required-claims = hd=doit-intl.com, tenant = t-1",
+        "http.max-connections = 200", "http.body-timeout = 5s", "http.trusted-proxies = 10.0.0.0/8, ::1",
+        "http.shutdown-delay = 0s", "listen.public.proxy-protocol = true", "admin.allow-plain-http = true",
+        "log.format = json", "hooks.sns-topic-arns = arn:aws:sns:us-east-1:462932234033:aws-ops-hook",
+        "hooks.max-age = 15m", "hooks.sns-cert-hosts = 127.0.0.1:8443", "hooks.trust-store = ca.pem",
+        "hooks.allow-loopback-response-url = true", "aws.external-id-secret-file = " + secret)), env(), false);
+    assertEquals(IdpConfig.EngineerIdForm.EMAIL, c.sso().engineerId());
+    assertEquals(Map.of("hd", "doit-intl.com", "tenant", "t-1"), c.sso().requiredClaims());
+    assertEquals(200, c.http().maxConnections());
+    assertEquals(Duration.ofSeconds(5), c.http().bodyTimeout());
+    assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("::1/128")), c.http().trustedProxies());
+    assertEquals(Duration.ZERO, c.http().shutdownDelay());
+    assertTrue(c.listen().publicListener().proxyProtocol());
+    assertFalse(c.listen().token().proxyProtocol());
+    assertTrue(c.admin().allowPlainHttp());
+    assertEquals(IdpConfig.LogFormat.JSON, c.log().format());
+    assertEquals(List.of("arn:aws:sns:us-east-1:462932234033:aws-ops-hook"), c.hooks().snsTopicArns());
+    assertTrue(c.hooks().enabled());
+    assertEquals(Duration.ofMinutes(15), c.hooks().maxAge());
+    assertEquals(List.of("127.0.0.1:8443"), c.hooks().snsCertHosts());
+    assertEquals(Optional.of(Path.of("ca.pem")), c.hooks().trustStore());
+    assertTrue(c.hooks().allowLoopbackResponseUrl());
+    assertEquals("a-long-external-id-secret", new String(c.aws().externalIdSecret().get().reveal()));
+  }
+
+  @Test
+  void malformedValuesOfTheAddedKeysAreRefusedNamingTheKey() throws IOException {
+    for (String[] bad : new String[][] {
+        {"sso.engineer-id = upn", "sso.engineer-id"},
+        {"sso.required-claims = hd", "sso.required-claims"},
+        {"sso.required-claims = hd=a, hd=b", "sso.required-claims"},
+        {"http.max-connections = 0", "http.max-connections"},
+        {"http.body-timeout = 0s", "http.body-timeout"},
+        {"http.trusted-proxies = lb.example.com", "http.trusted-proxies"},
+        {"http.trusted-proxies = 10.0.0.0/33", "http.trusted-proxies"},
+        {"listen.token.proxy-protocol = yes", "listen.token.proxy-protocol"},
+        {"log.format = xml", "log.format"},
+        {"hooks.sns-topic-arns = arn:aws:sqs:us-east-1:462932234033:q", "hooks.sns-topic-arns"},
+        {"hooks.sns-cert-hosts = https://sns.us-east-1.amazonaws.com", "hooks.sns-cert-hosts"},
+        {"aws.external-id-secret-file = " + dir.resolve("missing"), "aws.external-id-secret-file"}}) {
+      ConfigException e = refused(minimal(bad[0]));
+      assertTrue(e.getMessage().startsWith(bad[1] + ":"), bad[0] + " -> " + e.getMessage());
+    }
+  }
 }

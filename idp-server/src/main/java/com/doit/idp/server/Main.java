@@ -132,9 +132,9 @@ public final class Main {
   static IdpConfig withSsoIssuer(IdpConfig c, URI issuer) {
     IdpConfig.Sso s = c.sso();
     IdpConfig.Sso sso = new IdpConfig.Sso(Optional.of(issuer), s.audiences(), s.allowedDomains(),
-        s.requireEmailVerified(), s.maxAge());
+        s.requireEmailVerified(), s.maxAge(), s.engineerId(), s.requiredClaims());
     return new IdpConfig(c.dev(), c.issuer(), c.listen(), c.hsm(), sso, c.tokens(), c.roles(), c.http(), c.audit(),
-        c.admin(), c.aws());
+        c.admin(), c.aws(), c.log(), c.hooks());
   }
 
   static RoleKeyStore openStore(IdpConfig.Hsm hsm) {

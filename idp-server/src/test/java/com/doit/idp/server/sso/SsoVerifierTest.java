@@ -296,7 +296,8 @@ class SsoVerifierTest {
     assertRefused(Reason.EMAIL_UNVERIFIED, issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("a@doit.com", "true"), 600));
     IdpConfig.Sso c = SsoTestIssuer.config();
     SsoVerifier lax = new SsoVerifier(issuer.issuer(),
-        new IdpConfig.Sso(c.issuer(), c.audiences(), c.allowedDomains(), false, c.maxAge()), clock);
+        new IdpConfig.Sso(c.issuer(), c.audiences(), c.allowedDomains(), false, c.maxAge(),
+            c.engineerId(), c.requiredClaims()), clock);
     assertEquals("a", lax.verify(issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("a@doit.com", null), 600)).engineer());
   }
 

@@ -315,20 +315,16 @@ public final class ConfigLoader {
       URI u = uri(v);
       if (u.getHost() == null) throw new IllegalArgumentException("must name a host");
       if ("https".equals(u.getScheme())) return u;
-      if ("http".equals(u.getScheme()) && isLoopbackHost(u.getHost())) return u;
+      if ("http".equals(u.getScheme()) && Loopback.isLoopbackHost(u.getHost())) return u;
       throw new IllegalArgumentException("must be https://, or http:// on a loopback address only");
     }
 
     private URI endpoint(String v) {
       URI u = uri(v);
-      if (!"https".equals(u.getScheme()) && !("http".equals(u.getScheme()) && isLoopbackHost(u.getHost()))) {
+      if (!"https".equals(u.getScheme()) && !("http".equals(u.getScheme()) && Loopback.isLoopbackHost(u.getHost()))) {
         throw new IllegalArgumentException("must be https://, or http:// on a loopback address only");
       }
       return u;
-    }
-
-    private static boolean isLoopbackHost(String host) {
-      return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]"));
     }
 
     private static URI uri(String v) {

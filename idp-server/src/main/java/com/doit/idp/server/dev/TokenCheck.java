@@ -1,5 +1,6 @@
 package com.doit.idp.server.dev;
 
+import com.doit.idp.config.Loopback;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -20,10 +21,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -257,7 +256,7 @@ public final class TokenCheck {
         fail("iss", s + " ends with a slash");
         return Optional.empty();
       }
-      boolean loopback = isLoopback(u.getHost());
+      boolean loopback = Loopback.isLoopbackHost(u.getHost());
       if ("https".equals(u.getScheme())) {
         if (u.getPort() != -1 && !loopback) {
           fail("iss", s + " has a port: a published issuer never has one (aws-sts-rules.md 1)");
@@ -365,7 +364,7 @@ public final class TokenCheck {
         fail("jwks_uri", "'" + j + "' is not an absolute URL");
         return Optional.empty();
       }
-      if ("https".equals(u.getScheme()) || ("http".equals(u.getScheme()) && isLoopback(u.getHost()))) {
+      if ("https".equals(u.getScheme()) || ("http".equals(u.getScheme()) && Loopback.isLoopbackHost(u.getHost()))) {
         ok("jwks_uri", j);
         return Optional.of(u);
       }
@@ -523,15 +522,5 @@ public final class TokenCheck {
 
   private record Fetched(HttpResponse<InputStream> response, String body) {}
 
-  private static boolean isLoopback(String host) {
-    if (host.equals("localhost")) return true;
-    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    // only literal addresses: never resolve a name here
-    if (!h.matches("[0-9.]+") && !h.contains(":")) return false;
-    try {
-      return InetAddress.getByName(h).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
-    }
-  }
+
 }

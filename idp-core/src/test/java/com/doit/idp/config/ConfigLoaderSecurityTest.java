@@ -1,0 +1,95 @@
+package com.doit.idp.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The configuration rules the security review asked for (docs/THREAT-MODEL.md, "Found by the security review"):
+ * loopback decided by parsing the host, never by its spelling; several SSO domains only with email engineer ids.
+ */
+class ConfigLoaderSecurityTest {
+  @TempDir Path dir;
+
+  private Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("IDP_HSM_PIN", "1234");
+    return env;
+  }
+
+  private Path conf() throws IOException {
+    List<String> lines = new ArrayList<>(List.of("hsm.token-label = idp", "sso.issuer = https://accounts.example.com",
+        "sso.audiences = client-1", "sso.allowed-domains = doit-intl.com"));
+    Path f = dir.resolve("idp.conf");
+    Files.write(f, lines);
+    return f;
+  }
+
+  private IdpConfig load(String... extra) throws IOException {
+    return ConfigLoader.load(Optional.of(conf()), env(extra), false);
+  }
+
+  private ConfigException refused(String... extra) throws IOException {
+    Path f = conf();
+    Map<String, String> env = env(extra);
+    return assertThrows(ConfigException.class, () -> ConfigLoader.load(Optional.of(f), env, false));
+  }
+
+  /** The environment with {@code key = value} settings as their variables (they win over the file). */
+  private Map<String, String> env(String... settings) {
+    Map<String, String> env = env();
+    for (String s : settings) {
+      int eq = s.indexOf('=');
+      env.put(ConfigLoader.variableOf(s.substring(0, eq).strip()), s.substring(eq + 1).strip());
+    }
+    return env;
+  }
+
+  // --- plain http only on loopback, decided by parsing the host (issue 9 point 9)
+
+  @Test
+  void aHostThatOnlyStartsLikeALoopbackAddressIsNotLoopback() throws IOException {
+    for (String url : List.of("http://127.evil.example", "http://127.0.0.1.evil.example:8080/sso",
+        "http://localhost.evil.example", "http://127.evil.example/sso", "http://[::2]:80", "http://10.0.0.1",
+        "http://0.0.0.0:80")) {
+      for (String key : List.of("sso.issuer", "aws.iam-endpoint", "aws.sts-endpoint")) {
+        ConfigException e = refused(key + " = " + url);
+        assertTrue(e.getMessage().startsWith(key + ":"), key + " = " + url + " -> " + e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void plainHttpOnARealLoopbackAddressIsAccepted() throws IOException {
+    for (String url : List.of("http://127.0.0.1:8082", "http://127.1.2.3:8082/sso", "http://localhost:8082",
+        "http://[::1]:8082")) {
+      IdpConfig c = load("sso.issuer = " + url, "aws.iam-endpoint = " + url, "aws.sts-endpoint = " + url);
+      assertEquals(Optional.of(URI.create(url)), c.sso().issuer());
+      assertEquals(Optional.of(URI.create(url)), c.aws().iamEndpoint());
+    }
+  }
+
+  @Test
+  void aListenerIsLoopbackOnlyOnALoopbackAddress() {
+    assertTrue(HostPort.parse("127.0.0.1:1").isLoopback());
+    assertTrue(HostPort.parse("127.8.9.10:1").isLoopback());
+    assertTrue(HostPort.parse("[::1]:1").isLoopback());
+    assertTrue(HostPort.parse("localhost:1").isLoopback());
+    for (String a : List.of("127.evil.example:1", "localhost.evil.example:1", "0.0.0.0:1", "[::]:1", "10.1.1.1:1")) {
+      assertFalse(HostPort.parse(a).isLoopback(), a);
+    }
+  }
+}

@@ -203,7 +203,7 @@ public final class ConfigLoader {
       IdpConfig.Sso sso = new IdpConfig.Sso(
           ssoIssuer,
           audiences,
-          required("sso.allowed-domains", v -> nonEmptyList(v).stream().map(d -> domain(d)).toList()),
+          required("sso.allowed-domains", v -> nonEmptyList(v).stream().map(d -> domain(d)).distinct().toList()),
           get("sso.require-email-verified", Values::bool),
           get("sso.max-age", v -> positive(Values.duration(v))),
           get("sso.engineer-id", v -> switch (v) {
@@ -212,6 +212,11 @@ public final class ConfigLoader {
             default -> throw new IllegalArgumentException("must be local-part or email");
           }),
           opt("sso.required-claims", ConfigLoader::claimPairs).orElse(Map.of()));
+      // Two people must never share an engineer id: bob@doit.com and bob@doit-intl.com would both be "bob".
+      if (sso.allowedDomains().size() > 1 && sso.engineerId() == IdpConfig.EngineerIdForm.LOCAL_PART) {
+        throw new ConfigException("sso.engineer-id: must be email when sso.allowed-domains lists several domains "
+            + "(with local-part, the same name in two domains would be one engineer)");
+      }
 
       Duration lifetime = get("tokens.lifetime", v -> between(Values.duration(v), 1, 3600));
       IdpConfig.Tokens tokens = new IdpConfig.Tokens(lifetime, get("tokens.algorithm", SigningAlgorithm::parse));

@@ -92,4 +92,16 @@ class ConfigLoaderSecurityTest {
       assertFalse(HostPort.parse(a).isLoopback(), a);
     }
   }
+
+  // --- one engineer id per person (issue 9 point 1)
+
+  @Test
+  void severalAllowedDomainsAreRefusedUnlessEngineerIdsAreWholeEmailAddresses() throws IOException {
+    ConfigException e = refused("sso.allowed-domains = doit.com, doit-intl.com");
+    assertTrue(e.getMessage().startsWith("sso.engineer-id:"), e.getMessage());
+    assertTrue(e.getMessage().contains("sso.allowed-domains") && e.getMessage().contains("email"), e.getMessage());
+    assertEquals(IdpConfig.EngineerIdForm.EMAIL,
+        load("sso.allowed-domains = doit.com, doit-intl.com", "sso.engineer-id = email").sso().engineerId());
+    assertEquals(List.of("doit-intl.com"), load("sso.engineer-id = email").sso().allowedDomains());
+  }
 }

@@ -72,6 +72,7 @@ class ConfigLoaderTest {
   void environmentVariablesOverrideTheFile() throws IOException {
     Map<String, String> env = env();
     env.put("IDP_SSO_ALLOWED_DOMAINS", "doit.com,doit-intl.com");
+    env.put("IDP_SSO_ENGINEER_ID", "email"); // several domains need whole-address engineer ids
     env.put("IDP_TOKENS_LIFETIME", "15m");
     IdpConfig c = ConfigLoader.load(Optional.of(minimal()), env, false);
     assertEquals(List.of("doit.com", "doit-intl.com"), c.sso().allowedDomains());

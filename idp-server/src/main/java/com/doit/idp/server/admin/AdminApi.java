@@ -240,9 +240,7 @@ public final class AdminApi {
 
   private static RoleId roleId(String account, String engineer) {
     if (!RoleId.isAccount(account)) throw invalid("account must be 12 digits");
-    if (!RoleId.isEngineer(engineer)) {
-      throw invalid("engineer must match [a-z0-9][a-z0-9._-]* and be 1..51 characters");
-    }
+    if (!RoleId.isEngineer(engineer)) throw invalid(RoleId.ENGINEER_RULE);
     return new RoleId(account, engineer);
   }
 

@@ -1,6 +1,7 @@
 package com.doit.idp.server.dev;
 
 import com.doit.idp.config.Loopback;
+import com.doit.idp.role.RoleId;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -70,7 +71,6 @@ public final class TokenCheck {
       JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
       JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512);
 
-  private static final Pattern ENGINEER = Pattern.compile("[a-z0-9][a-z0-9._-]{0,50}");
   private static final Pattern SOURCE_IDENTITY = Pattern.compile("[\\w+=,.@-]{2,64}");
   private static final Pattern ROLE_PATH = Pattern.compile(".*/([0-9]{12})/([^/]+)");
   private static final Pattern MAX_AGE = Pattern.compile("max-age\\s*=\\s*\"?([0-9]+)\"?");
@@ -304,8 +304,8 @@ public final class TokenCheck {
       }
 
       Object sub = claims.get("sub");
-      expect(sub instanceof String s && ENGINEER.matcher(s).matches(), "sub", String.valueOf(sub),
-          sub == null ? "missing: STS requires it" : "'" + sub + "' is not an engineer id [a-z0-9][a-z0-9._-]{0,50}");
+      expect(sub instanceof String s && RoleId.isEngineer(s), "sub", String.valueOf(sub),
+          sub == null ? "missing: STS requires it" : "'" + sub + "' is not an engineer id: " + RoleId.ENGINEER_RULE);
       Object source = claims.get(SOURCE_IDENTITY_CLAIM);
       if (!(source instanceof String s) || !SOURCE_IDENTITY.matcher(s).matches()) {
         fail("source identity", source == null ? "missing " + SOURCE_IDENTITY_CLAIM

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The SSO verifier: an engineer's SSO ID token in, a {@link VerifiedEngineer} out, or an {@link SsoException}
@@ -38,9 +39,11 @@ import java.util.Set;
  * {@link SsoKeys}); the signature; {@code iss} exactly {@code sso.issuer}; {@code aud} holds one of
  * {@code sso.audiences}; {@code exp} not passed (with {@link #CLOCK_SKEW} of leeway, and no more); {@code nbf}, if
  * present, at most {@link #MAX_IAT_IN_FUTURE} ahead; {@code iat} present, at most {@link #MAX_IAT_IN_FUTURE} ahead and no older than {@code sso.max-age};
- * {@code email} present, {@code email_verified: true} when required, its domain exactly one of
- * {@code sso.allowed-domains} (case-insensitive; subdomains do not count), its local part lower-cased a valid
- * engineer id.
+ * {@code email} present, {@code email_verified: true} when required, its domain ASCII and exactly one of
+ * {@code sso.allowed-domains} (case-insensitive; subdomains do not count), its local part ASCII
+ * {@code [A-Za-z0-9._-]}; the engineer id is the local part (or with {@code sso.engineer-id = email} the whole
+ * address), lower-cased only then, at most {@value RoleId#MAX_ENGINEER} characters (docs/TOKEN-EXCHANGE.md
+ * "Engineer identity").
  *
  * <p>Thread-safe. Time comes from the injected {@link Clock}.
  */
@@ -55,10 +58,13 @@ public final class SsoVerifier {
   static final int MAX_EMAIL_CHARS = 254;
 
   private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256);
+  private static final Pattern ASCII_LOCAL_PART = Pattern.compile("[A-Za-z0-9._-]+");
+  private static final Pattern ASCII_DOMAIN = Pattern.compile("[A-Za-z0-9.-]+");
 
   private final String issuer;
   private final Set<String> audiences;
   private final Set<String> allowedDomains;
+  private final IdpConfig.EngineerIdForm engineerId;
   private final boolean requireEmailVerified;
   private final Duration maxAge;
   private final Clock clock;
@@ -77,6 +83,11 @@ public final class SsoVerifier {
     this.issuer = Objects.requireNonNull(issuer, "issuer").toString();
     this.audiences = Set.copyOf(sso.audiences());
     this.allowedDomains = Set.copyOf(sso.allowedDomains().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList());
+    this.engineerId = sso.engineerId();
+    if (allowedDomains.size() > 1 && engineerId == IdpConfig.EngineerIdForm.LOCAL_PART) {
+      // ConfigLoader refuses this at start; a verifier built otherwise must not accept it either
+      throw new IllegalArgumentException("sso.engineer-id must be email when sso.allowed-domains lists several domains");
+    }
     this.requireEmailVerified = sso.requireEmailVerified();
     this.maxAge = sso.maxAge();
     this.clock = clock;
@@ -211,10 +222,22 @@ public final class SsoVerifier {
     if (requireEmailVerified && !Boolean.TRUE.equals(claims.getClaim("email_verified"))) {
       throw refuse(Reason.EMAIL_UNVERIFIED, "the SSO token's email is not verified");
     }
-    if (!allowedDomains.contains(email.substring(at + 1).toLowerCase(Locale.ROOT))) {
+    // ASCII is checked before lower-casing, for the domain and the local part alike: lower-casing U+212A KELVIN
+    // SIGN gives an ASCII 'k', so "<U+212A>ate@..." would otherwise become engineer "kate" (docs/TOKEN-EXCHANGE.md).
+    String domain = email.substring(at + 1);
+    if (!ASCII_DOMAIN.matcher(domain).matches() || !allowedDomains.contains(domain.toLowerCase(Locale.ROOT))) {
       throw refuse(Reason.FOREIGN_DOMAIN, "the SSO token's email domain is not allowed");
     }
-    String engineer = email.substring(0, at).toLowerCase(Locale.ROOT);
+    if (!ASCII_LOCAL_PART.matcher(email.substring(0, at)).matches()) {
+      throw refuse(Reason.BAD_ENGINEER_ID,
+          "the SSO token's email must have a local part of ASCII letters, digits, '.', '_' and '-' only");
+    }
+    String engineer = (engineerId == IdpConfig.EngineerIdForm.EMAIL ? email : email.substring(0, at))
+        .toLowerCase(Locale.ROOT);
+    if (engineer.length() > RoleId.MAX_ENGINEER) {
+      throw refuse(Reason.BAD_ENGINEER_ID, "the engineer id taken from the SSO token's email is longer than "
+          + RoleId.MAX_ENGINEER + " characters");
+    }
     if (!RoleId.isEngineer(engineer)) {
       throw refuse(Reason.BAD_ENGINEER_ID, "the SSO token's email does not name a valid engineer id");
     }

@@ -27,7 +27,7 @@ import java.util.Optional;
  */
 public final class HandlerChains {
   /** The public documents' path: an account, an engineer, a document (anything else on the listener is 404). */
-  static final String ROLE = "/([0-9]{12})/([a-z0-9][a-z0-9._-]{0,50})";
+  static final String ROLE = "/([0-9]{12})/([a-z0-9][a-z0-9._@-]{0,50})";
   /** Admin paths take any single segment and let the service refuse malformed ones with 404. */
   static final String ADMIN_ROLE = "/admin/roles/([^/]+)/([^/]+)";
 

@@ -78,7 +78,7 @@ class SsoVerifierTest {
   void anyConfiguredAudienceInAnAudienceArrayIsAccepted() {
     String t = issuer.signWithIssuerKey(claims("bob@doit.com").audience(List.of("x", SsoTestIssuer.AUDIENCE)).build());
     assertEquals("bob", verifier.verify(t).engineer());
-    assertEquals("bob", verifier.verify(issuer.idToken("other-client", SsoTestIssuer.claims("bob@doit-intl.com", true), 600)).engineer());
+    assertEquals("bob", verifier.verify(issuer.idToken("other-client", SsoTestIssuer.claims("bob@doit.com", true), 600)).engineer());
   }
 
   @Test
@@ -333,5 +333,61 @@ class SsoVerifierTest {
     String t = SsoTestIssuer.sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(k.getKeyID())
         .type(JOSEObjectType.JWT).customParam("x", Map.of()).build(), claims("a@doit.com").build(), SsoTestIssuer.signer(k));
     assertEquals("a", verifier.verify(t).engineer());
+  }
+
+  // --- one engineer id per person (issue 9 point 1)
+
+  private SsoVerifier verifier(IdpConfig.EngineerIdForm form, String... domains) {
+    IdpConfig.Sso c = SsoTestIssuer.config();
+    return new SsoVerifier(issuer.issuer(), new IdpConfig.Sso(c.issuer(), c.audiences(), List.of(domains),
+        c.requireEmailVerified(), c.maxAge(), form, c.requiredClaims()), clock);
+  }
+
+  @Test
+  void aLocalPartIsCheckedAsAsciiBeforeItIsLowerCasedSoAKelvinSignIsNotTheLetterK() {
+    // U+212A KELVIN SIGN lower-cases to an ASCII k: "<U+212A>ate" would have become engineer "kate"
+    for (String local : List.of("\u212Aate", "\u212A", "ka\u212A", "\u0130van", "\u017Fam")) {
+      assertRefused(Reason.BAD_ENGINEER_ID, issuer.signWithIssuerKey(claims(local + "@doit.com").build()));
+    }
+    assertEquals("kate", verifier.verify(issuer.idToken("Kate@doit.com")).engineer());
+  }
+
+  @Test
+  void aDomainIsCheckedAsAsciiBeforeItIsLowerCased() {
+    SsoVerifier k = verifier(IdpConfig.EngineerIdForm.LOCAL_PART, "kelvin.example");
+    SsoException e = assertThrows(SsoException.class,
+        () -> k.verify(issuer.signWithIssuerKey(claims("a@\u212Aelvin.example").build())));
+    assertEquals(Reason.FOREIGN_DOMAIN, e.reason());
+    assertEquals("a", k.verify(issuer.signWithIssuerKey(claims("a@Kelvin.example").build())).engineer());
+  }
+
+  @Test
+  void severalDomainsWithLocalPartIdsAreRefusedSoTwoPeopleNeverShareAnId() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> verifier(IdpConfig.EngineerIdForm.LOCAL_PART, "doit.com", "doit-intl.com"));
+    assertTrue(e.getMessage().contains("sso.engineer-id"), e.getMessage());
+  }
+
+  @Test
+  void withEmailIdsTheSameLocalPartInTwoDomainsIsTwoEngineers() {
+    SsoVerifier v = verifier(IdpConfig.EngineerIdForm.EMAIL, "doit.com", "doit-intl.com");
+    assertEquals("bob@doit.com", v.verify(issuer.idToken("bob@doit.com")).engineer());
+    assertEquals("bob@doit-intl.com", v.verify(issuer.idToken("Bob@DoiT-Intl.com")).engineer());
+    assertEquals("Bob@DoiT-Intl.com", v.verify(issuer.idToken("Bob@DoiT-Intl.com")).email());
+    SsoException kelvin = assertThrows(SsoException.class,
+        () -> v.verify(issuer.signWithIssuerKey(claims("\u212Aate@doit.com").build())));
+    assertEquals(Reason.BAD_ENGINEER_ID, kelvin.reason());
+    SsoException foreign = assertThrows(SsoException.class, () -> v.verify(issuer.idToken("bob@evil.com")));
+    assertEquals(Reason.FOREIGN_DOMAIN, foreign.reason());
+  }
+
+  @Test
+  void anEmailIdOverFiftyOneCharactersIsRefusedWithADescriptionThatSaysSo() {
+    SsoVerifier v = verifier(IdpConfig.EngineerIdForm.EMAIL, "doit-intl.com");
+    String fits = "a".repeat(51 - "@doit-intl.com".length()) + "@doit-intl.com";
+    assertEquals(fits, v.verify(issuer.idToken(fits)).engineer());
+    SsoException e = assertThrows(SsoException.class, () -> v.verify(issuer.idToken("a" + fits)));
+    assertEquals(Reason.BAD_ENGINEER_ID, e.reason());
+    assertTrue(e.getMessage().contains("51"), e.getMessage());
   }
 }

@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -39,6 +40,7 @@ import java.util.regex.Pattern;
  * {@link SsoKeys}); the signature; {@code iss} exactly {@code sso.issuer}; {@code aud} holds one of
  * {@code sso.audiences}; {@code exp} not passed (with {@link #CLOCK_SKEW} of leeway, and no more); {@code nbf}, if
  * present, at most {@link #MAX_IAT_IN_FUTURE} ahead; {@code iat} present, at most {@link #MAX_IAT_IN_FUTURE} ahead and no older than {@code sso.max-age};
+ * {@code sub} present; every claim of {@code sso.required-claims} a string of exactly its configured value;
  * {@code email} present, {@code email_verified: true} when required, its domain ASCII and exactly one of
  * {@code sso.allowed-domains} (case-insensitive; subdomains do not count), its local part ASCII
  * {@code [A-Za-z0-9._-]}; the engineer id is the local part (or with {@code sso.engineer-id = email} the whole
@@ -65,6 +67,7 @@ public final class SsoVerifier {
   private final Set<String> audiences;
   private final Set<String> allowedDomains;
   private final IdpConfig.EngineerIdForm engineerId;
+  private final Map<String, String> requiredClaims;
   private final boolean requireEmailVerified;
   private final Duration maxAge;
   private final Clock clock;
@@ -84,6 +87,7 @@ public final class SsoVerifier {
     this.audiences = Set.copyOf(sso.audiences());
     this.allowedDomains = Set.copyOf(sso.allowedDomains().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList());
     this.engineerId = sso.engineerId();
+    this.requiredClaims = Map.copyOf(sso.requiredClaims());
     if (allowedDomains.size() > 1 && engineerId == IdpConfig.EngineerIdForm.LOCAL_PART) {
       // ConfigLoader refuses this at start; a verifier built otherwise must not accept it either
       throw new IllegalArgumentException("sso.engineer-id must be email when sso.allowed-domains lists several domains");
@@ -126,10 +130,11 @@ public final class SsoVerifier {
     try {
       claims = jwt.getJWTClaimsSet();
     } catch (ParseException e) {
-      throw refuse(Reason.MALFORMED, "the SSO token's claims are not valid JSON");
+      throw refuse(Reason.MALFORMED, "the SSO token's claims are not valid JSON claims of the right types");
     }
     checkIssuerAndAudience(claims);
     checkTimes(claims, clock.instant());
+    checkSubjectAndRequiredClaims(claims);
     return engineer(claims);
   }
 
@@ -208,6 +213,19 @@ public final class SsoVerifier {
     }
     if (iat.toInstant().plus(maxAge).isBefore(now)) {
       throw refuse(Reason.TOO_OLD, "the SSO token is older than sso.max-age: sign in again");
+    }
+  }
+
+  private void checkSubjectAndRequiredClaims(JWTClaimsSet claims) {
+    // OpenID Connect Core 1.0 section 2: sub is REQUIRED in an ID token
+    if (!(claims.getClaim("sub") instanceof String sub) || sub.isEmpty()) {
+      throw refuse(Reason.MISSING_CLAIM, "the SSO token has no sub");
+    }
+    for (Map.Entry<String, String> required : requiredClaims.entrySet()) {
+      if (!required.getValue().equals(claims.getClaim(required.getKey()))) {
+        throw refuse(Reason.REQUIRED_CLAIM, "the SSO token does not carry the required claim " + required.getKey()
+            + " with its required value (sso.required-claims)");
+      }
     }
   }
 

@@ -390,4 +390,42 @@ class SsoVerifierTest {
     assertEquals(Reason.BAD_ENGINEER_ID, e.reason());
     assertTrue(e.getMessage().contains("51"), e.getMessage());
   }
+
+  // --- sub and sso.required-claims (issue 9 point 2)
+
+  @Test
+  void aTokenWithoutASubjectIsRefusedAsOpenIdConnectRequiresOne() {
+    assertRefused(Reason.MISSING_CLAIM, issuer.signWithIssuerKey(claims("a@doit.com").subject(null).build()));
+    assertRefused(Reason.MISSING_CLAIM, issuer.signWithIssuerKey(claims("a@doit.com").subject("").build()));
+    // a sub of another type than string (or number, which nimbus takes as its string) does not parse
+    assertRefused(Reason.MALFORMED, issuer.signWithIssuerKey(claims("a@doit.com").claim("sub", List.of("s")).build()));
+    SsoException e = assertThrows(SsoException.class,
+        () -> verifier.verify(issuer.signWithIssuerKey(claims("a@doit.com").subject(null).build())));
+    assertTrue(e.getMessage().contains("sub"), e.getMessage());
+  }
+
+  @Test
+  void everyRequiredClaimMustBeThereWithExactlyItsStringValue() {
+    IdpConfig.Sso c = SsoTestIssuer.config();
+    SsoVerifier workspace = new SsoVerifier(issuer.issuer(), new IdpConfig.Sso(c.issuer(), c.audiences(),
+        c.allowedDomains(), c.requireEmailVerified(), c.maxAge(), c.engineerId(),
+        Map.of("hd", "doit.com", "tenant", "t-1")), clock);
+    assertEquals("a", workspace.verify(issuer.signWithIssuerKey(claims("a@doit.com").claim("hd", "doit.com")
+        .claim("tenant", "t-1").build())).engineer());
+    for (JWTClaimsSet bad : List.of(
+        claims("a@doit.com").claim("tenant", "t-1").build(),
+        claims("a@doit.com").claim("hd", "doit.com").build(),
+        claims("a@doit.com").claim("hd", "gmail.com").claim("tenant", "t-1").build(),
+        claims("a@doit.com").claim("hd", "DOIT.COM").claim("tenant", "t-1").build(),
+        claims("a@doit.com").claim("hd", List.of("doit.com")).claim("tenant", "t-1").build(),
+        claims("a@doit.com").claim("hd", "doit.com").claim("tenant", 1).build())) {
+      SsoException e = assertThrows(SsoException.class, () -> workspace.verify(issuer.signWithIssuerKey(bad)),
+          bad::toString);
+      assertEquals(Reason.REQUIRED_CLAIM, e.reason());
+      assertFalse(e.getMessage().contains("gmail"), "the description names the rule, not the token's value");
+    }
+    SsoException e = assertThrows(SsoException.class,
+        () -> workspace.verify(issuer.signWithIssuerKey(claims("a@doit.com").claim("tenant", "t-1").build())));
+    assertTrue(e.getMessage().contains("hd"), e.getMessage());
+  }
 }

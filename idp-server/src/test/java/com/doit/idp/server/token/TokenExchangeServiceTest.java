@@ -278,6 +278,27 @@ class TokenExchangeServiceTest {
   }
 
   @Test
+  void aMissingSubOrRequiredClaimIsAnInvalidGrantThatSaysWhich() {
+    com.doit.idp.config.IdpConfig.Sso c = SsoTestIssuer.config();
+    service = f.exchange(new SsoVerifier(issuer.issuer(), new com.doit.idp.config.IdpConfig.Sso(c.issuer(),
+        c.audiences(), c.allowedDomains(), c.requireEmailVerified(), c.maxAge(), c.engineerId(),
+        Map.of("hd", "doit.com")), f.clock), new RateLimit(60, Duration.ofMinutes(1)));
+    f.create(A1, "alice", SigningAlgorithm.ES256);
+    java.time.Instant now = f.clock.instant();
+    String consumer = issuer.signWithIssuerKey(issuer.claimsAt(now, "alice@doit.com").build());
+    secrets.add(consumer);
+    ClientError e = refused(400, "invalid_grant", "required_claim", request(consumer, arn(A1, "alice")));
+    assertTrue(e.description().contains("hd"), e.description());
+    String noSub = issuer.signWithIssuerKey(issuer.claimsAt(now, "alice@doit.com").subject(null).claim("hd", "doit.com").build());
+    secrets.add(noSub);
+    ClientError sub = refused(400, "invalid_grant", "missing_claim", request(noSub, arn(A1, "alice")));
+    assertTrue(sub.description().contains("sub"), sub.description());
+    String workspace = issuer.signWithIssuerKey(issuer.claimsAt(now, "alice@doit.com").claim("hd", "doit.com").build());
+    secrets.add(workspace);
+    ok(request(workspace, arn(A1, "alice")));
+  }
+
+  @Test
   void anUnreachableSsoIssuerIsTemporarilyUnavailableNotAnInvalidGrant() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {

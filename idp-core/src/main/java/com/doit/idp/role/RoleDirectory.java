@@ -73,10 +73,10 @@ public final class RoleDirectory {
     }, periodMs, periodMs, TimeUnit.MILLISECONDS);
   }
 
-  private Snapshot current() {
+  private Snapshot current(Instant now) {
     Snapshot s = snapshot;
     if (s == null) throw new HsmException("roles not loaded from the HSM yet");
-    if (Duration.between(s.readAt, clock.instant()).compareTo(cacheTtl) > 0) {
+    if (Duration.between(s.readAt, now).compareTo(cacheTtl) > 0) {
       throw new HsmException("roles not read from the HSM for more than roles.cache-ttl");
     }
     return s;
@@ -90,14 +90,22 @@ public final class RoleDirectory {
 
   /** The role if it is active now (inside its window, with a key that signs); empty otherwise, whatever the reason. */
   public Optional<SupportRole> active(RoleId id) {
-    SupportRole r = current().roles.get(id);
-    return r != null && r.isActive(clock.instant()) ? Optional.of(r) : Optional.empty();
+    return active(id, clock.instant());
+  }
+
+  /**
+   * The role if it is active at {@code now}: a request that reads the clock once passes its reading, so the answer
+   * and whatever the request does next with the role agree on the instant.
+   */
+  public Optional<SupportRole> active(RoleId id, Instant now) {
+    SupportRole r = current(now).roles.get(id);
+    return r != null && r.isActive(now) ? Optional.of(r) : Optional.empty();
   }
 
   /** The engineer's active roles, ordered by account. */
   public List<SupportRole> activeFor(String engineer) {
     Instant now = clock.instant();
-    return current().roles.values().stream()
+    return current(now).roles.values().stream()
         .filter(r -> r.id().engineer().equals(engineer) && r.isActive(now))
         .sorted((a, b) -> a.id().compareTo(b.id()))
         .toList();

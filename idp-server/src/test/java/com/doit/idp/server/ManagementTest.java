@@ -60,7 +60,7 @@ class ManagementTest {
   @Test
   void readyzIs503WhileTheSsoKeysAreNotLoaded() {
     t.close();
-    t = TestServer.start(dir, Map.of(), null, () -> false);
+    t = TestServer.start(dir, Map.of(), () -> false);
     HttpResponse<String> r = t.get("management", "/readyz");
     assertEquals(503, r.statusCode());
     assertEquals("the SSO signing keys are not loaded", TestServer.json(r).get("error_description"));

@@ -124,6 +124,15 @@ public final class SsoVerifier {
    *     could not be read (the token was not judged)
    */
   public VerifiedEngineer verify(String idToken) {
+    return verify(idToken, clock.instant());
+  }
+
+  /**
+   * Verifies an SSO ID token at {@code now}, the caller's one clock reading for its request.
+   *
+   * @throws SsoException as {@link #verify(String)}
+   */
+  public VerifiedEngineer verify(String idToken, Instant now) {
     SignedJWT jwt = parse(idToken);
     checkSignature(jwt);
     JWTClaimsSet claims;
@@ -133,7 +142,7 @@ public final class SsoVerifier {
       throw refuse(Reason.MALFORMED, "the SSO token's claims are not valid JSON claims of the right types");
     }
     checkIssuerAndAudience(claims);
-    checkTimes(claims, clock.instant());
+    checkTimes(claims, now);
     checkSubjectAndRequiredClaims(claims);
     return engineer(claims);
   }

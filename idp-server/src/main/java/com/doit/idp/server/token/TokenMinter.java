@@ -62,14 +62,24 @@ public final class TokenMinter {
     return engineer != null && SOURCE_IDENTITY.matcher(engineer).matches();
   }
 
+  /** {@link #mint(VerifiedEngineer, SupportRole, Instant)} at the clock's instant. */
   public MintedToken mint(VerifiedEngineer engineer, SupportRole role) {
+    return mint(engineer, role, clock.instant());
+  }
+
+  /**
+   * Mints a token issued at {@code now}, the caller's one clock reading for its request: the signing key and the
+   * token's times are chosen at that instant, so a caller that checked the role at {@code now} gets a token.
+   *
+   * @throws IllegalArgumentException when the role is not the engineer's or has no signing key at {@code now}
+   */
+  public MintedToken mint(VerifiedEngineer engineer, SupportRole role, Instant now) {
     if (!role.id().engineer().equals(engineer.engineer())) {
       throw new IllegalArgumentException("role " + role.id() + " is not engineer " + engineer.engineer() + "'s");
     }
     if (!isSourceIdentity(engineer.engineer())) {
       throw new IllegalArgumentException("engineer id is not a valid AWS source identity (2..64 characters)");
     }
-    Instant now = clock.instant();
     RoleKey key = role.signingKey(now).orElseThrow(() -> new IllegalArgumentException("role " + role.id() + " has no signing key now"));
     Instant iat = Instant.ofEpochSecond(now.getEpochSecond());
     Instant exp = iat.plus(lifetime);

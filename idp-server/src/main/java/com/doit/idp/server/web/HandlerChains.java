@@ -4,6 +4,8 @@ import com.doit.idp.config.Secret;
 import com.doit.idp.server.admin.AdminApi;
 import com.doit.idp.server.health.Readiness;
 import com.doit.idp.server.jwks.PublicDocuments;
+import com.doit.idp.server.token.RoleListService;
+import com.doit.idp.server.token.TokenExchangeService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.server.HttpHandler;
@@ -70,10 +72,10 @@ public final class HandlerChains {
   }
 
   /** Token listener (engineers' network): token exchange and the caller's role list. */
-  public static Router tokenRoutes(TokenEndpoints endpoints, long maxBody) {
+  public static Router tokenRoutes(TokenExchangeService exchange, RoleListService roleList, long maxBody) {
     return Router.builder()
-        .route("/token", TokenHandlers.token(endpoints, maxBody), "POST")
-        .route("/roles", TokenHandlers.roles(endpoints), "GET")
+        .route("/token", TokenHandlers.token(exchange, maxBody), "POST")
+        .route("/roles", TokenHandlers.roles(roleList), "GET")
         .build();
   }
 

@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The decisions of the admin API (SPEC.md "Management"): input checks, then {@link RoleService} with actor
+ * The decisions of the admin API (docs/HTTP-API.md): input checks, then {@link RoleService} with actor
  * {@code admin-api}, then a refresh of the {@link RoleDirectory} so this replica serves the change at once (other
  * replicas see it within {@code roles.cache-ttl}). No HTTP here.
  *

@@ -14,15 +14,14 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWT;
-import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.SignedJWT;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,14 +31,16 @@ import java.util.regex.Pattern;
 
 /**
  * The SSO verifier: an engineer's SSO ID token in, a {@link VerifiedEngineer} out, or an {@link SsoException}
- * naming why not (SPEC.md "Token: POST /token", {@code invalid_grant}). All JOSE work is nimbus-jose-jwt's.
+ * naming why not (docs/TOKEN-EXCHANGE.md "SSO verification", {@code invalid_grant}). All JOSE work is
+ * nimbus-jose-jwt's.
  *
  * <p>What it checks, in order: size and compact form; {@code alg} is RS256 or ES256 only (so {@code none}, HS256
  * keyed with the issuer's public key, PS* are refused before any key is looked at); no {@code jku}, {@code x5u},
  * {@code jwk}, {@code x5c} or {@code crit} header (never followed); a {@code kid} among the issuer's keys (see
  * {@link SsoKeys}); the signature; {@code iss} exactly {@code sso.issuer}; {@code aud} holds one of
  * {@code sso.audiences}; {@code exp} not passed (with {@link #CLOCK_SKEW} of leeway, and no more); {@code nbf}, if
- * present, at most {@link #MAX_IAT_IN_FUTURE} ahead; {@code iat} present, at most {@link #MAX_IAT_IN_FUTURE} ahead and no older than {@code sso.max-age};
+ * present, at most {@link #MAX_IAT_IN_FUTURE} ahead; {@code iat} present, at most {@link #MAX_IAT_IN_FUTURE} ahead
+ * and no older than {@code sso.max-age};
  * {@code sub} present; every claim of {@code sso.required-claims} a string of exactly its configured value;
  * {@code email} present, {@code email_verified: true} when required, its domain ASCII and exactly one of
  * {@code sso.allowed-domains} (case-insensitive; subdomains do not count), its local part ASCII
@@ -47,15 +48,23 @@ import java.util.regex.Pattern;
  * address), lower-cased only then, at most {@value RoleId#MAX_ENGINEER} characters (docs/TOKEN-EXCHANGE.md
  * "Engineer identity").
  *
- * <p>Thread-safe. Time comes from the injected {@link Clock}.
+ * <p>A token accepted once is kept by its hash ({@link VerifiedTokens}): its reuse skips the signature and the JSON
+ * parsing, and every rule from {@code iss} on is applied again at each use.
+ *
+ * <p>Thread-safe. Time comes from the injected {@link Clock}, or from the caller's instant.
  */
 public final class SsoVerifier {
   /** Leeway on {@code exp} for clocks a little apart: a few seconds, no more. */
   public static final Duration CLOCK_SKEW = Duration.ofSeconds(5);
-  /** SPEC.md: a token issued more than 60 s in the future is refused. */
+  /** A token issued more than 60 s in the future is refused (docs/TOKEN-EXCHANGE.md). */
   public static final Duration MAX_IAT_IN_FUTURE = Duration.ofSeconds(60);
   /** Far above any real ID token (a few kB), far below the body limit. */
   public static final int MAX_TOKEN_CHARS = 16 * 1024;
+  /**
+   * Accepted SSO tokens kept so that their reuse skips the signature and the JSON parsing ({@link VerifiedTokens}):
+   * far above the tokens a company's engineers hold at once (about one per engineer per hour), a few MB at most.
+   */
+  static final int MAX_VERIFIED_TOKENS = 10_000;
   /** RFC 5321's longest path; the email also goes into every minted token. */
   static final int MAX_EMAIL_CHARS = 254;
 
@@ -72,6 +81,7 @@ public final class SsoVerifier {
   private final Duration maxAge;
   private final Clock clock;
   private final SsoKeys keys;
+  private final VerifiedTokens verified;
   private volatile boolean ready;
 
   /**
@@ -96,6 +106,7 @@ public final class SsoVerifier {
     this.maxAge = sso.maxAge();
     this.clock = clock;
     this.keys = new SsoKeys(issuer, fetching);
+    this.verified = new VerifiedTokens(MAX_VERIFIED_TOKENS, fetching.cacheTtl(), CLOCK_SKEW, clock);
   }
 
   /** The configured issuer, exactly as tokens must carry it in {@code iss}. */
@@ -133,14 +144,28 @@ public final class SsoVerifier {
    * @throws SsoException as {@link #verify(String)}
    */
   public VerifiedEngineer verify(String idToken, Instant now) {
+    if (idToken == null || idToken.isEmpty() || idToken.length() > MAX_TOKEN_CHARS) {
+      throw refuse(Reason.MALFORMED, "the SSO token is not a JWT");
+    }
+    ByteBuffer key = VerifiedTokens.key(idToken);
+    SsoClaims seen = verified.get(key);
+    // a token accepted before: its signature and JSON are done, every other rule is applied again now
+    if (seen != null) return judge(seen, now);
     SignedJWT jwt = parse(idToken);
     checkSignature(jwt);
-    JWTClaimsSet claims;
+    SsoClaims claims;
     try {
-      claims = jwt.getJWTClaimsSet();
+      claims = SsoClaims.of(jwt.getJWTClaimsSet(), requiredClaims.keySet());
     } catch (ParseException e) {
       throw refuse(Reason.MALFORMED, "the SSO token's claims are not valid JSON claims of the right types");
     }
+    VerifiedEngineer engineer = judge(claims, now);
+    verified.put(key, claims, now); // only once every rule has passed
+    return engineer;
+  }
+
+  /** Every rule that depends on the time or on the configuration: applied on each use, cached token or not. */
+  private VerifiedEngineer judge(SsoClaims claims, Instant now) {
     checkIssuerAndAudience(claims);
     checkTimes(claims, now);
     checkSubjectAndRequiredClaims(claims);
@@ -148,9 +173,6 @@ public final class SsoVerifier {
   }
 
   private static SignedJWT parse(String idToken) {
-    if (idToken == null || idToken.isEmpty() || idToken.length() > MAX_TOKEN_CHARS) {
-      throw refuse(Reason.MALFORMED, "the SSO token is not a JWT");
-    }
     JWT jwt;
     try {
       jwt = JWTParser.parse(idToken);
@@ -197,56 +219,56 @@ public final class SsoVerifier {
     throw refuse(Reason.BAD_SIGNATURE, "the SSO token's signature is not valid");
   }
 
-  private void checkIssuerAndAudience(JWTClaimsSet claims) {
-    if (!issuer.equals(claims.getClaim("iss"))) throw refuse(Reason.WRONG_ISSUER, "the SSO token has another issuer");
-    Object aud = claims.getClaim("aud");
+  private void checkIssuerAndAudience(SsoClaims claims) {
+    if (!issuer.equals(claims.iss())) throw refuse(Reason.WRONG_ISSUER, "the SSO token has another issuer");
+    Object aud = claims.aud();
     List<?> auds = aud instanceof List<?> l ? l : aud == null ? List.of() : List.of(aud);
     if (auds.stream().noneMatch(x -> x instanceof String v && audiences.contains(v))) {
       throw refuse(Reason.WRONG_AUDIENCE, "the SSO token is not for this service");
     }
   }
 
-  private void checkTimes(JWTClaimsSet claims, Instant now) {
-    Date exp = claims.getExpirationTime();
-    Date iat = claims.getIssueTime();
-    Date nbf = claims.getNotBeforeTime();
+  private void checkTimes(SsoClaims claims, Instant now) {
+    Instant exp = claims.exp();
+    Instant iat = claims.iat();
+    Instant nbf = claims.nbf();
     if (exp == null) throw refuse(Reason.MISSING_CLAIM, "the SSO token has no exp");
     if (iat == null) throw refuse(Reason.MISSING_CLAIM, "the SSO token has no iat");
-    if (!now.isBefore(exp.toInstant().plus(CLOCK_SKEW))) throw refuse(Reason.EXPIRED, "the SSO token has expired");
-    if (iat.toInstant().isAfter(now.plus(MAX_IAT_IN_FUTURE))) {
+    if (!now.isBefore(exp.plus(CLOCK_SKEW))) throw refuse(Reason.EXPIRED, "the SSO token has expired");
+    if (iat.isAfter(now.plus(MAX_IAT_IN_FUTURE))) {
       throw refuse(Reason.ISSUED_IN_FUTURE, "the SSO token is issued in the future");
     }
-    // the issuer's clock may run ahead by as much as SPEC.md tolerates for iat (ID tokens often set nbf = iat)
-    if (nbf != null && now.plus(MAX_IAT_IN_FUTURE).isBefore(nbf.toInstant())) {
+    // the issuer's clock may run ahead by as much as we tolerate for iat (ID tokens often set nbf = iat)
+    if (nbf != null && now.plus(MAX_IAT_IN_FUTURE).isBefore(nbf)) {
       throw refuse(Reason.NOT_YET_VALID, "the SSO token is not valid yet");
     }
-    if (iat.toInstant().plus(maxAge).isBefore(now)) {
+    if (iat.plus(maxAge).isBefore(now)) {
       throw refuse(Reason.TOO_OLD, "the SSO token is older than sso.max-age: sign in again");
     }
   }
 
-  private void checkSubjectAndRequiredClaims(JWTClaimsSet claims) {
+  private void checkSubjectAndRequiredClaims(SsoClaims claims) {
     // OpenID Connect Core 1.0 section 2: sub is REQUIRED in an ID token
-    if (!(claims.getClaim("sub") instanceof String sub) || sub.isEmpty()) {
+    if (!(claims.sub() instanceof String sub) || sub.isEmpty()) {
       throw refuse(Reason.MISSING_CLAIM, "the SSO token has no sub");
     }
     for (Map.Entry<String, String> required : requiredClaims.entrySet()) {
-      if (!required.getValue().equals(claims.getClaim(required.getKey()))) {
+      if (!required.getValue().equals(claims.required().get(required.getKey()))) {
         throw refuse(Reason.REQUIRED_CLAIM, "the SSO token does not carry the required claim " + required.getKey()
             + " with its required value (sso.required-claims)");
       }
     }
   }
 
-  private VerifiedEngineer engineer(JWTClaimsSet claims) {
-    if (!(claims.getClaim("email") instanceof String email) || email.isEmpty()) {
+  private VerifiedEngineer engineer(SsoClaims claims) {
+    if (!(claims.email() instanceof String email) || email.isEmpty()) {
       throw refuse(Reason.EMAIL_MISSING, "the SSO token has no email");
     }
     int at = email.lastIndexOf('@');
     if (email.length() > MAX_EMAIL_CHARS || at <= 0 || at == email.length() - 1) {
       throw refuse(Reason.BAD_EMAIL, "the SSO token's email is not an address");
     }
-    if (requireEmailVerified && !Boolean.TRUE.equals(claims.getClaim("email_verified"))) {
+    if (requireEmailVerified && !Boolean.TRUE.equals(claims.emailVerified())) {
       throw refuse(Reason.EMAIL_UNVERIFIED, "the SSO token's email is not verified");
     }
     // ASCII is checked before lower-casing, for the domain and the local part alike: lower-casing U+212A KELVIN
@@ -269,6 +291,11 @@ public final class SsoVerifier {
       throw refuse(Reason.BAD_ENGINEER_ID, "the SSO token's email does not name a valid engineer id");
     }
     return new VerifiedEngineer(engineer, email);
+  }
+
+  /** How many accepted tokens are kept (tests). */
+  long verifiedTokens() {
+    return verified.size();
   }
 
   private static SsoException refuse(Reason reason, String description) {

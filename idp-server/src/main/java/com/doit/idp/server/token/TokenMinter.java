@@ -21,11 +21,11 @@ import java.util.Date;
 import java.util.regex.Pattern;
 
 /**
- * The token minter: (engineer, role) in, a token signed in the HSM out (SPEC.md "The minted token").
+ * The token minter: (engineer, role) in, a token signed in the HSM out (docs/ARCHITECTURE.md "The request path", step 5).
  *
  * <p>Header {@code alg}, {@code kid}, {@code typ: JWT}; the key is the role's signing key now, chosen by the role's
  * rotation state and named by its {@code kid} (never picked by algorithm). Claims {@code iss} (the role's issuer),
- * {@code sub} (the engineer id), {@code aud} (a single string, aws-sts-rules.md 4), {@code iat}, {@code nbf},
+ * {@code sub} (the engineer id), {@code aud} (a single string, as STS demands: docs/ARCHITECTURE.md "What AWS STS demands"), {@code iat}, {@code nbf},
  * {@code exp}, all whole seconds, {@code jti} (128 random bits), {@code email} and
  * {@code https://aws.amazon.com/source_identity} (the engineer id). {@code exp} is {@code iat + tokens.lifetime},
  * but never after the end of the role's grant window: an expired role mints nothing, and a token outliving its
@@ -36,9 +36,9 @@ import java.util.regex.Pattern;
  */
 public final class TokenMinter {
   public static final String SOURCE_IDENTITY_CLAIM = "https://aws.amazon.com/source_identity";
-  /** aws-sts-rules.md 4: a source identity is 2..64 characters of {@code [\w+=,.@-]}. */
+  /** STS takes a source identity of 2..64 characters of {@code [\w+=,.@-]} (docs/ARCHITECTURE.md). */
   private static final Pattern SOURCE_IDENTITY = Pattern.compile("[\\w+=,.@-]{2,64}");
-  /** aws-sts-rules.md 4: STS takes tokens of at most 20,000 characters. */
+  /** STS takes tokens of at most 20,000 characters. */
   static final int MAX_TOKEN_CHARS = 20_000;
 
   private final RoleKeyStore store;

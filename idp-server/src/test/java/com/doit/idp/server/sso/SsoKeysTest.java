@@ -76,7 +76,7 @@ class SsoKeysTest {
   }
 
   private String token(JWK key) throws Exception {
-    JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).audience(SsoTestIssuer.AUDIENCE)
+    JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).subject("carol-1").audience(SsoTestIssuer.AUDIENCE)
         .issueTime(Date.from(clock.instant())).expirationTime(Date.from(clock.instant().plusSeconds(300)))
         .claim("email", "carol@doit.com").claim("email_verified", true).build();
     if (key instanceof ECKey ec) {

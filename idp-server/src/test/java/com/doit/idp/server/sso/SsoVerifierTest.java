@@ -428,4 +428,82 @@ class SsoVerifierTest {
         () -> workspace.verify(issuer.signWithIssuerKey(claims("a@doit.com").claim("tenant", "t-1").build())));
     assertTrue(e.getMessage().contains("hd"), e.getMessage());
   }
+
+  // --- accepted tokens are kept by hash; every rule of time and configuration is applied again at each use
+
+  @Test
+  void aKeptTokenIsStillRefusedOnceExpiredOrOlderThanMaxAge() throws Exception {
+    String t = issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("a@doit.com", true), 600);
+    Instant exp = SignedJWT.parse(t).getJWTClaimsSet().getExpirationTime().toInstant();
+    assertEquals("a", verifier.verify(t).engineer());
+    assertEquals(1, verifier.verifiedTokens());
+    assertEquals("a", verifier.verify(t, exp.plus(SsoVerifier.CLOCK_SKEW).minusSeconds(1)).engineer());
+    SsoException expired = assertThrows(SsoException.class, () -> verifier.verify(t, exp.plus(SsoVerifier.CLOCK_SKEW)));
+    assertEquals(Reason.EXPIRED, expired.reason());
+
+    String longLived = issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("b@doit.com", true), 3 * 3600);
+    Instant iat = SignedJWT.parse(longLived).getJWTClaimsSet().getIssueTime().toInstant();
+    assertEquals("b", verifier.verify(longLived, iat).engineer());
+    SsoException old = assertThrows(SsoException.class, () -> verifier.verify(longLived, iat.plus(Duration.ofHours(1)).plusSeconds(1)));
+    assertEquals(Reason.TOO_OLD, old.reason());
+    SsoException future = assertThrows(SsoException.class, () -> verifier.verify(longLived, iat.minusSeconds(61)));
+    assertEquals(Reason.ISSUED_IN_FUTURE, future.reason());
+    assertEquals("b", verifier.verify(longLived, iat.plusSeconds(10)).engineer(), "and accepted again inside the rules");
+  }
+
+  @Test
+  void aRefusedTokenIsNeverKeptAndStaysRefused() {
+    Instant now = clock.instant();
+    String notYet = issuer.signWithIssuerKey(claims("a@doit.com").notBeforeTime(Date.from(now.plusSeconds(120))).build());
+    String foreign = issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("a@evil.com", true), 600);
+    String[] parts = issuer.idToken("a@doit.com").split("\\.");
+    String forged = parts[0] + "." + Base64URL.encode(claims("victim@doit.com").build().toString()) + "." + parts[2];
+    for (int round = 0; round < 3; round++) {
+      assertRefused(Reason.NOT_YET_VALID, notYet);
+      assertRefused(Reason.FOREIGN_DOMAIN, foreign);
+      assertRefused(Reason.BAD_SIGNATURE, forged);
+    }
+    assertEquals(0, verifier.verifiedTokens());
+    // once its nbf has come, the same token is judged afresh and accepted
+    assertEquals("a", verifier.verify(notYet, now.plusSeconds(121)).engineer());
+    assertEquals(1, verifier.verifiedTokens());
+  }
+
+  @Test
+  void aKeptTokenChangedByOneCharacterIsVerifiedAfresh() {
+    String t = issuer.idToken("a@doit.com");
+    assertEquals("a", verifier.verify(t).engineer());
+    // a character inside the signature (the last one also carries padding bits that decoding ignores)
+    int i = t.length() - 10;
+    String tampered = t.substring(0, i) + (t.charAt(i) == 'A' ? 'B' : 'A') + t.substring(i + 1);
+    assertRefused(Reason.BAD_SIGNATURE, tampered);
+    String[] parts = t.split("\\.");
+    assertRefused(Reason.BAD_SIGNATURE, parts[0] + "." + Base64URL.encode(claims("victim@doit.com").build().toString())
+        + "." + parts[2]);
+  }
+
+  @Test
+  void aTokenIsKeptNoLongerThanTheIssuersKeysAreAndTheRulesOfEachVerifierApply() {
+    String t = issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("a@doit.com", true), 3600);
+    assertEquals("a", verifier.verify(t).engineer());
+    assertEquals(1, verifier.verifiedTokens());
+    clock.advance(SsoKeys.Fetching.DEFAULT.cacheTtl().plusSeconds(1));
+    assertEquals(0, verifier.verifiedTokens(), "gone with the key cache's lifetime, though the token is valid");
+    assertEquals("a", verifier.verify(t).engineer());
+    // another verifier, with a rule this one lacks, judges the same token by its own rules
+    IdpConfig.Sso c = SsoTestIssuer.config();
+    SsoVerifier workspace = new SsoVerifier(issuer.issuer(), new IdpConfig.Sso(c.issuer(), c.audiences(),
+        c.allowedDomains(), c.requireEmailVerified(), c.maxAge(), c.engineerId(), Map.of("hd", "doit.com")), clock);
+    SsoException e = assertThrows(SsoException.class, () -> workspace.verify(t));
+    assertEquals(Reason.REQUIRED_CLAIM, e.reason());
+  }
+
+  @Test
+  void aTokenIsKeptNoLongerThanItsExpiry() throws Exception {
+    String t = issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("a@doit.com", true), 60);
+    Instant exp = SignedJWT.parse(t).getJWTClaimsSet().getExpirationTime().toInstant();
+    assertEquals("a", verifier.verify(t).engineer());
+    clock.set(exp.plus(SsoVerifier.CLOCK_SKEW).plusSeconds(1));
+    assertEquals(0, verifier.verifiedTokens());
+  }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -103,5 +104,50 @@ class ConfigLoaderSecurityTest {
     assertEquals(IdpConfig.EngineerIdForm.EMAIL,
         load("sso.allowed-domains = doit.com, doit-intl.com", "sso.engineer-id = email").sso().engineerId());
     assertEquals(List.of("doit-intl.com"), load("sso.engineer-id = email").sso().allowedDomains());
+  }
+
+  // --- the admin API's secrets and transport (issue 9 point 11)
+
+  private Path adminToken(String perms) throws IOException {
+    Path token = dir.resolve("admin.token");
+    Files.deleteIfExists(token);
+    Files.writeString(token, "a-secret-admin-token-0123456789\n");
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString(perms));
+    return token;
+  }
+
+  @Test
+  void anAdminTokenFileReadableByGroupOrOthersStopsTheStartNamingTheKeyAndTheFixNeverTheToken() throws IOException {
+    for (String perms : List.of("rw-r--r--", "rw-r-----", "rw----r--", "rw-rw----", "rw------x", "rw-----w-", "r--r--r--")) {
+      Path token = adminToken(perms);
+      ConfigException e = refused("admin.token-file = " + token);
+      assertTrue(e.getMessage().startsWith("admin.token-file:"), perms + " -> " + e.getMessage());
+      assertTrue(e.getMessage().contains("chmod 600 " + token), e.getMessage());
+      assertFalse(e.getMessage().contains("a-secret-admin-token"), "never the token");
+    }
+    for (String perms : List.of("rw-------", "r--------")) {
+      assertTrue(load("admin.token-file = " + adminToken(perms)).admin().token().isPresent(), perms);
+    }
+  }
+
+  @Test
+  void aManagementListenerOffLoopbackWithoutTlsNeedsAdminAllowPlainHttp() throws IOException {
+    for (String address : List.of("0.0.0.0:9090", "10.1.2.3:9090", "[::]:9090", "127.evil.example:9090")) {
+      ConfigException e = refused("listen.management = " + address);
+      assertTrue(e.getMessage().startsWith("listen.management:"), address + " -> " + e.getMessage());
+      assertTrue(e.getMessage().contains("admin.allow-plain-http"), e.getMessage());
+      assertEquals(address.replace("[", "").replace("]", ""),
+          load("listen.management = " + address, "admin.allow-plain-http = true").listen().management().address()
+              .toString().replace("[", "").replace("]", ""));
+    }
+    for (String address : List.of("127.0.0.1:9090", "127.0.0.2:0", "localhost:9090", "[::1]:9090")) {
+      assertFalse(load("listen.management = " + address).listen().management().tls(), address);
+    }
+    Path cert = dir.resolve("m.crt");
+    Path key = dir.resolve("m.key");
+    Files.writeString(cert, "pem");
+    Files.writeString(key, "pem");
+    assertTrue(load("listen.management = 0.0.0.0:9090", "listen.management.tls-cert = " + cert,
+        "listen.management.tls-key = " + key).listen().management().tls());
   }
 }

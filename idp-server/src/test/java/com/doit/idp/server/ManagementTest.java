@@ -285,6 +285,28 @@ class ManagementTest {
   }
 
   @Test
+  void everyAdminActsAuditLineCarriesItsRequestIdAndTheCallersAddress() {
+    String role = "/admin/roles/123456789012/alice";
+    HttpResponse<String> created = t.send(t.admin("POST", "/admin/roles",
+        "{\"account\":\"123456789012\",\"engineer\":\"alice\",\"ttl\":\"2h\"}"));
+    HttpResponse<String> extended = t.send(t.admin("POST", role + "/extend", "{\"ttl\":\"3h\"}"));
+    HttpResponse<String> rotated = t.send(t.admin("POST", role + "/rotate", null));
+    HttpResponse<String> revoked = t.send(t.admin("DELETE", role, null));
+    Map<String, HttpResponse<String>> byEvent = Map.of(AuditEvent.ROLE_CREATED, created,
+        AuditEvent.ROLE_EXTENDED, extended, AuditEvent.ROLE_ROTATED, rotated, AuditEvent.ROLE_REVOKED, revoked,
+        AuditEvent.KEY_DELETED, revoked);
+    for (HttpResponse<String> r : byEvent.values()) assertEquals(200, r.statusCode() / 100 * 100, r.body());
+    List<AuditEvent> lines = List.copyOf(t.audit);
+    assertEquals(6, lines.size(), lines.toString()); // created, extended, rotated, two keys deleted, revoked
+    for (AuditEvent e : lines) {
+      assertEquals("admin-api", e.actor());
+      assertEquals(byEvent.get(e.event()).headers().firstValue("X-Request-Id").orElseThrow(), e.requestId(),
+          e.event());
+      assertEquals("127.0.0.1", e.remoteAddr(), e.event());
+    }
+  }
+
+  @Test
   void anHsmOutageDuringAnAdminCallGets503Json() {
     t.store.fail(true);
     HttpResponse<String> r = t.send(t.admin("GET", "/admin/roles", null));

@@ -118,6 +118,8 @@ public final class TestServer implements AutoCloseable {
       if (admin) {
         Path tokenFile = dir.resolve("admin-token");
         Files.writeString(tokenFile, ADMIN_TOKEN + "\n");
+        // admin.token-file must be the owner's alone
+        Files.setPosixFilePermissions(tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         env.put("IDP_ADMIN_TOKEN_FILE", tokenFile.toString());
       }
       for (Map.Entry<String, String> e : extra.entrySet()) env.put(ConfigLoader.variableOf(e.getKey()), e.getValue());

@@ -73,10 +73,10 @@ public final class RoleDirectory {
     }, periodMs, periodMs, TimeUnit.MILLISECONDS);
   }
 
-  private Snapshot current(Instant now) {
+  private Snapshot current() {
     Snapshot s = snapshot;
     if (s == null) throw new HsmException("roles not loaded from the HSM yet");
-    if (Duration.between(s.readAt, now).compareTo(cacheTtl) > 0) {
+    if (Duration.between(s.readAt, clock.instant()).compareTo(cacheTtl) > 0) {
       throw new HsmException("roles not read from the HSM for more than roles.cache-ttl");
     }
     return s;
@@ -90,22 +90,24 @@ public final class RoleDirectory {
 
   /** The role if it is active now (inside its window, with a key that signs); empty otherwise, whatever the reason. */
   public Optional<SupportRole> active(RoleId id) {
-    return active(id, clock.instant());
+    SupportRole r = current().roles.get(id);
+    return r != null && r.isActive(clock.instant()) ? Optional.of(r) : Optional.empty();
   }
 
   /**
-   * The role if it is active at {@code now}: a request that reads the clock once passes its reading, so the answer
-   * and whatever the request does next with the role agree on the instant.
+   * The role if it is active at {@code now}: a request that reads the clock once passes its reading, so this answer
+   * and whatever the request does next with the role agree on the instant. The snapshot's freshness is judged by the
+   * clock, as for {@link #active(RoleId)}.
    */
   public Optional<SupportRole> active(RoleId id, Instant now) {
-    SupportRole r = current(now).roles.get(id);
+    SupportRole r = current().roles.get(id);
     return r != null && r.isActive(now) ? Optional.of(r) : Optional.empty();
   }
 
   /** The engineer's active roles, ordered by account. */
   public List<SupportRole> activeFor(String engineer) {
     Instant now = clock.instant();
-    return current(now).roles.values().stream()
+    return current().roles.values().stream()
         .filter(r -> r.id().engineer().equals(engineer) && r.isActive(now))
         .sorted((a, b) -> a.id().compareTo(b.id()))
         .toList();

@@ -1,7 +1,6 @@
 package com.doit.idp.role;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A support role's identity: one customer account and one engineer, written {@code <account>/<engineer>}.
@@ -20,8 +19,6 @@ public record RoleId(String account, String engineer) implements Comparable<Role
   /** The rule of an engineer id, as messages state it. */
   public static final String ENGINEER_RULE =
       "engineer must match [a-z0-9][a-z0-9._@-]* and be 1.." + MAX_ENGINEER + " characters";
-  private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
-  private static final Pattern ENGINEER = Pattern.compile("[a-z0-9][a-z0-9._@-]{0," + (MAX_ENGINEER - 1) + "}");
 
   public RoleId {
     Objects.requireNonNull(account, "account");
@@ -30,12 +27,28 @@ public record RoleId(String account, String engineer) implements Comparable<Role
     if (!isEngineer(engineer)) throw new IllegalArgumentException(ENGINEER_RULE);
   }
 
+  /** 12 ASCII digits. */
   public static boolean isAccount(String s) {
-    return s != null && ACCOUNT.matcher(s).matches();
+    if (s == null || s.length() != 12) return false;
+    for (int i = 0; i < 12; i++) {
+      if (!digit(s.charAt(i))) return false;
+    }
+    return true;
   }
 
+  /** {@code [a-z0-9][a-z0-9._@-]*}, 1..{@value #MAX_ENGINEER} characters (checked on every token request: no regex). */
   public static boolean isEngineer(String s) {
-    return s != null && ENGINEER.matcher(s).matches();
+    if (s == null || s.isEmpty() || s.length() > MAX_ENGINEER) return false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean alnum = (c >= 'a' && c <= 'z') || digit(c);
+      if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '@' && c != '-'))) return false;
+    }
+    return true;
+  }
+
+  private static boolean digit(char c) {
+    return c >= '0' && c <= '9';
   }
 
   /** Parses {@code <account>/<engineer>}; throws {@link IllegalArgumentException} with a message fit for a user. */

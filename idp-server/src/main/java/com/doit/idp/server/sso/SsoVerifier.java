@@ -27,7 +27,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The SSO verifier: an engineer's SSO ID token in, a {@link VerifiedEngineer} out, or an {@link SsoException}
@@ -69,8 +68,6 @@ public final class SsoVerifier {
   static final int MAX_EMAIL_CHARS = 254;
 
   private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256);
-  private static final Pattern ASCII_LOCAL_PART = Pattern.compile("[A-Za-z0-9._-]+");
-  private static final Pattern ASCII_DOMAIN = Pattern.compile("[A-Za-z0-9.-]+");
 
   private final String issuer;
   private final Set<String> audiences;
@@ -221,11 +218,18 @@ public final class SsoVerifier {
 
   private void checkIssuerAndAudience(SsoClaims claims) {
     if (!issuer.equals(claims.iss())) throw refuse(Reason.WRONG_ISSUER, "the SSO token has another issuer");
-    Object aud = claims.aud();
-    List<?> auds = aud instanceof List<?> l ? l : aud == null ? List.of() : List.of(aud);
-    if (auds.stream().noneMatch(x -> x instanceof String v && audiences.contains(v))) {
-      throw refuse(Reason.WRONG_AUDIENCE, "the SSO token is not for this service");
+    if (!forUs(claims.aud())) throw refuse(Reason.WRONG_AUDIENCE, "the SSO token is not for this service");
+  }
+
+  /** {@code aud}, a string or a list, holds one of {@code sso.audiences}. */
+  private boolean forUs(Object aud) {
+    if (aud instanceof String a) return audiences.contains(a);
+    if (aud instanceof List<?> l) {
+      for (Object x : l) {
+        if (x instanceof String a && audiences.contains(a)) return true;
+      }
     }
+    return false;
   }
 
   private void checkTimes(SsoClaims claims, Instant now) {
@@ -274,10 +278,10 @@ public final class SsoVerifier {
     // ASCII is checked before lower-casing, for the domain and the local part alike: lower-casing U+212A KELVIN
     // SIGN gives an ASCII 'k', so "<U+212A>ate@..." would otherwise become engineer "kate" (docs/TOKEN-EXCHANGE.md).
     String domain = email.substring(at + 1);
-    if (!ASCII_DOMAIN.matcher(domain).matches() || !allowedDomains.contains(domain.toLowerCase(Locale.ROOT))) {
+    if (!ascii(email, at + 1, email.length(), false) || !allowedDomains.contains(domain.toLowerCase(Locale.ROOT))) {
       throw refuse(Reason.FOREIGN_DOMAIN, "the SSO token's email domain is not allowed");
     }
-    if (!ASCII_LOCAL_PART.matcher(email.substring(0, at)).matches()) {
+    if (!ascii(email, 0, at, true)) {
       throw refuse(Reason.BAD_ENGINEER_ID,
           "the SSO token's email must have a local part of ASCII letters, digits, '.', '_' and '-' only");
     }
@@ -291,6 +295,20 @@ public final class SsoVerifier {
       throw refuse(Reason.BAD_ENGINEER_ID, "the SSO token's email does not name a valid engineer id");
     }
     return new VerifiedEngineer(engineer, email);
+  }
+
+  /**
+   * True when {@code s[from, to)} is ASCII letters, digits, {@code '.'} and {@code '-'}, and {@code '_'} too in a
+   * local part: {@code [A-Za-z0-9._-]} or {@code [A-Za-z0-9.-]}, judged before anything is lower-cased.
+   */
+  private static boolean ascii(String s, int from, int to, boolean localPart) {
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-'
+          || (localPart && c == '_');
+      if (!ok) return false;
+    }
+    return to > from;
   }
 
   /** How many accepted tokens are kept (tests). */

@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -26,13 +25,8 @@ import java.time.Instant;
  * withdrew is not trusted here longer than the key cache would trust it). Thread-safe.
  */
 final class VerifiedTokens {
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
-  });
+  /** A thread's digest and the buffer it feeds it from: a key costs no copy of the token. */
+  private static final ThreadLocal<Hashing> HASHING = ThreadLocal.withInitial(Hashing::new);
 
   private final Cache<ByteBuffer, SsoClaims> cache;
   private final Duration maxLife;
@@ -49,10 +43,44 @@ final class VerifiedTokens {
         .build();
   }
 
-  /** The key of a compact token: its SHA-256. */
+  /**
+   * The key of a compact token: the SHA-256 of its bytes. A compact JWS is ASCII, one byte a character; any other
+   * character is written as 0xFF and its two UTF-16 bytes, which no ASCII text contains, so two different strings
+   * never share their bytes.
+   */
   static ByteBuffer key(String token) {
-    MessageDigest md = SHA256.get();
-    return ByteBuffer.wrap(md.digest(token.getBytes(StandardCharsets.UTF_8)));
+    Hashing h = HASHING.get();
+    byte[] buf = h.buffer;
+    int n = 0;
+    for (int i = 0; i < token.length(); i++) {
+      if (n > buf.length - 3) {
+        h.digest.update(buf, 0, n);
+        n = 0;
+      }
+      char c = token.charAt(i);
+      if (c < 0x80) {
+        buf[n++] = (byte) c;
+      } else {
+        buf[n++] = (byte) 0xFF;
+        buf[n++] = (byte) (c >> 8);
+        buf[n++] = (byte) c;
+      }
+    }
+    h.digest.update(buf, 0, n);
+    return ByteBuffer.wrap(h.digest.digest());
+  }
+
+  private static final class Hashing {
+    final MessageDigest digest;
+    final byte[] buffer = new byte[1024];
+
+    Hashing() {
+      try {
+        digest = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every JVM has SHA-256", e);
+      }
+    }
   }
 
   /** The claims of an accepted token with this key, or null. */

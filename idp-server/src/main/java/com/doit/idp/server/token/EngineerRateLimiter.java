@@ -40,7 +40,8 @@ public final class EngineerRateLimiter {
   /** Takes one permit for the engineer at {@code now} (the caller's one clock reading for its request). */
   public Optional<Duration> acquire(String engineer, Instant now) {
     long millis = now.toEpochMilli();
-    Bucket b = buckets.get(engineer, e -> new Bucket(limit, millis));
+    Bucket b = buckets.getIfPresent(engineer);
+    if (b == null) b = buckets.get(engineer, e -> new Bucket(limit, millis)); // the lambda only for a new engineer
     return b.take(limit, millis);
   }
 

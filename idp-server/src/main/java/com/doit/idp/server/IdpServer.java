@@ -261,7 +261,8 @@ public final class IdpServer implements AutoCloseable {
 
       long maxBody = config.http().maxBody();
       PublicDocuments documents = new PublicDocuments(directory, names, clock, 10_000);
-      AdminApi admin = new AdminApi(roles, roleAudit, directory, clock, Optional.ofNullable(provisioner));
+      AdminApi admin = new AdminApi(roles, roleAudit, directory, clock, Optional.ofNullable(provisioner),
+          config.sso());
       Map<String, HttpHandler> routes = new LinkedHashMap<>();
       routes.put("public", HandlerChains.publicRoutes(documents, config.http().jwksMaxAge()));
       routes.put("token", HandlerChains.tokenRoutes(tokenExchange, roleList, maxBody));

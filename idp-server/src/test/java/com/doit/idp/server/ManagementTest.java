@@ -188,6 +188,17 @@ class ManagementTest {
   }
 
   @Test
+  void aRoleForAnIdNoSsoEmailCanGiveIsRefused() {
+    // sso.engineer-id = local-part (the default): an id with '@' is no engineer's
+    HttpResponse<String> r = t.send(t.admin("POST", "/admin/roles",
+        "{\"account\":\"123456789012\",\"engineer\":\"bob@doit.com\"}"));
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("invalid_request", TestServer.json(r).get("error"));
+    assertTrue(((String) TestServer.json(r).get("error_description")).contains("sso.engineer-id"), r.body());
+    assertTrue(t.store.list().isEmpty());
+  }
+
+  @Test
   void badInputGets400InvalidRequest() {
     for (String body : List.of("{\"account\":\"1234\",\"engineer\":\"alice\"}",
         "{\"account\":\"123456789012\",\"engineer\":\"Alice\"}", "{\"account\":\"123456789012\"}",

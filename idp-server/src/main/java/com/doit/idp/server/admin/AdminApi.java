@@ -4,6 +4,7 @@ import com.doit.idp.aws.ProvisioningException;
 import com.doit.idp.aws.ProvisioningJson;
 import com.doit.idp.aws.Provisioner;
 import com.doit.idp.aws.Report;
+import com.doit.idp.config.IdpConfig;
 import com.doit.idp.config.Values;
 import com.doit.idp.role.RoleDirectory;
 import com.doit.idp.role.RoleException;
@@ -50,14 +51,17 @@ public final class AdminApi {
   private final RoleDirectory directory;
   private final Clock clock;
   private final Optional<Provisioner> provisioner;
+  private final IdpConfig.Sso sso;
 
   /**
    * @param roles the role service, writing its audit lines to {@code audit}
    * @param audit the log {@code roles} writes to: each act's lines name its request
    * @param provisioner for {@code "provision": true} and {@code ?deprovision=true} (docs/PROVISIONING.md)
+   * @param sso how SSO emails become engineer ids: a role is created only for an id one can become
    */
   public AdminApi(RoleService roles, RequestAuditLog audit, RoleDirectory directory, Clock clock,
-      Optional<Provisioner> provisioner) {
+      Optional<Provisioner> provisioner, IdpConfig.Sso sso) {
+    this.sso = sso;
     this.roles = roles;
     this.audit = audit;
     this.directory = directory;
@@ -76,6 +80,9 @@ public final class AdminApi {
   private Map<String, Object> create(Map<String, Object> body) {
     onlyFields(body, CREATE_FIELDS);
     RoleId id = roleId(string(body, "account", true), string(body, "engineer", true));
+    sso.engineerIdProblem(id.engineer()).ifPresent(why -> {
+      throw invalid("no SSO user has engineer id " + id.engineer() + ": " + why);
+    });
     Optional<Duration> ttl = Optional.ofNullable(string(body, "ttl", false)).map(AdminApi::ttl);
     Optional<SigningAlgorithm> alg = Optional.ofNullable(string(body, "algorithm", false)).map(a -> {
       try {

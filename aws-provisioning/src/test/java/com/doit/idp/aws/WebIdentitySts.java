@@ -74,6 +74,12 @@ public final class WebIdentitySts {
     }
   }
 
+  public void clearFaults() {
+    synchronized (aws) {
+      faults.clear();
+    }
+  }
+
   /** Every session handed out, by access key id. */
   public Map<String, Session> sessions() {
     synchronized (aws) {

@@ -40,12 +40,7 @@ public final class AwsOps implements Runnable {
 
   /** Runs one command line; returns the exit code. */
   public static int run(String[] args, Context context) {
-    CommandLine cl = new CommandLine(new AwsOps(context), new CommandLine.IFactory() {
-      @Override
-      public <K> K create(Class<K> cls) throws Exception {
-        return CommandLine.defaultFactory().create(cls);
-      }
-    });
+    CommandLine cl = new CommandLine(new AwsOps(context));
     cl.setOut(new java.io.PrintWriter(context.out(), true));
     cl.setErr(new java.io.PrintWriter(context.err(), true));
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
@@ -76,6 +71,7 @@ public final class AwsOps implements Runnable {
   /** What every command shares, built when it runs (settings are read then, so --help needs none). */
   abstract static class Base implements Callable<Integer> {
     @CommandLine.ParentCommand AwsOps parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     Context context() {
       return parent.context;
@@ -184,7 +180,7 @@ public final class AwsOps implements Runnable {
 
   static CredentialSource source(Base command, String account) {
     if (!account.matches("[0-9]{12}")) {
-      throw new CommandLine.ParameterException(command.parent.spec.commandLine(), "--account must be 12 digits");
+      throw new CommandLine.ParameterException(command.spec.commandLine(), "--account must be 12 digits");
     }
     Settings s = command.settings();
     Http http = new Http();

@@ -64,7 +64,11 @@ public final class Settings {
   public static Settings load(Map<String, String> env) {
     Path file = file(env);
     Map<String, String> raw = new LinkedHashMap<>(DEFAULTS);
-    if (Files.exists(file)) raw.putAll(KeyValueFile.read(file, DEFAULTS.keySet()));
+    try {
+      if (Files.exists(file)) raw.putAll(KeyValueFile.read(file, DEFAULTS.keySet()));
+    } catch (ConfigException e) {
+      throw new AwsOpsException(e.getMessage());
+    }
     Map<String, String> byVariable = new LinkedHashMap<>();
     for (String key : DEFAULTS.keySet()) byVariable.put(KeyValueFile.variableOf(PREFIX, key), key);
     for (Map.Entry<String, String> e : env.entrySet()) {
@@ -73,11 +77,7 @@ public final class Settings {
       if (key == null) throw new AwsOpsException(e.getKey() + ": unknown variable (the settings are listed in docs/ENGINEERS.md)");
       raw.put(key, e.getValue().strip());
     }
-    try {
-      return new Settings(file, raw);
-    } catch (ConfigException e) {
-      throw new AwsOpsException(e.getMessage());
-    }
+    return new Settings(file, raw);
   }
 
   /** The token listener's base URL: {@code POST <url>/token}, {@code GET <url>/roles}. */

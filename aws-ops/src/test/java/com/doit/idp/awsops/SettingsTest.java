@@ -74,6 +74,7 @@ class SettingsTest {
     AwsOpsException k = assertThrows(AwsOpsException.class, () -> Settings.load(env()));
     assertEquals(f + ":2: sso.clientid: unknown key", k.getMessage());
     // the launcher's own variable is not a setting
+    Files.delete(f);
     Settings.load(env("AWS_OPS_JAVA_OPTS", "-Xmx64m"));
   }
 

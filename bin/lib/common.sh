@@ -1,8 +1,15 @@
 # Shared by bin/idp-server, bin/keys-admin, bin/check-token, bin/aws-ops and bin/test. Sourced, never run.
 # Needs bash 4+, GNU coreutils; Java 17 and Maven 3.6+ on PATH.
 
-# The project root, whatever the caller's working directory (symlinks to bin/ scripts resolved).
-IDP_ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd -P)"
+# The project root, whatever the caller's working directory (symlinks to bin/ scripts resolved). Without a process
+# started where none is needed: the AWS CLI runs bin/aws-ops before each of its commands, and forks are slow on a
+# loaded machine.
+_idp_lib="${BASH_SOURCE[0]}"
+if [ -L "$_idp_lib" ]; then _idp_lib="$(readlink -f "$_idp_lib")"; fi
+[[ $_idp_lib == */* ]] || _idp_lib="./$_idp_lib"
+_idp_here="$PWD"
+cd -P "${_idp_lib%/*}/../.." && IDP_ROOT="$PWD" && cd "$_idp_here"
+unset _idp_lib _idp_here
 IDP_VERSION="0.1.0-SNAPSHOT"
 IDP_SOFTHSM_LIB="/usr/lib/softhsm/libsofthsm2.so"
 # SunPKCS11's native wrapper is not exported by the JDK; the PKCS#11 code calls it (same flags as Surefire's).

@@ -12,20 +12,20 @@ import java.time.Instant;
  * One account's cached credentials, file {@code credentials-<account>} in the cache folder: the first line is the
  * {@code Expiration} in epoch seconds, the rest is the {@code credential_process} JSON exactly as printed. That form
  * lets the cache hit (the AWS CLI runs {@code credential_process} before every command) answer with one file read
- * and no JSON parser, HTTP client or AWS SDK loaded. Stateless.
+ * and no JSON parser, HTTP client or AWS SDK loaded. Public for bench's measurement of that path. Stateless.
  */
-final class CachedCredentials {
+public final class CachedCredentials {
   /** Credentials are used until this long before their {@code Expiration} (docs/ENGINEERS.md "Caches"). */
   static final long REFRESH_BEFORE_SECONDS = 300;
 
   private CachedCredentials() {}
 
-  static String fileName(String account) {
+  public static String fileName(String account) {
     return "credentials-" + account;
   }
 
   /** The file's content for credentials that expire at {@code expiration}. */
-  static byte[] encode(Instant expiration, String credentialProcessJson) {
+  public static byte[] encode(Instant expiration, String credentialProcessJson) {
     return (expiration.getEpochSecond() + "\n" + credentialProcessJson + "\n").getBytes(StandardCharsets.UTF_8);
   }
 

@@ -101,7 +101,7 @@ class AwsCliTest {
     assertTrue(p.waitFor(180, TimeUnit.SECONDS), "aws did not finish");
     assertEquals(0, p.exitValue(), "aws failed: " + err + out);
     Map<String, Object> identity = JSONObjectUtils.parse(out);
-    assertEquals("arn:aws:sts::" + account + ":assumed-role/DoiT-Support-jane/jane", identity.get("Arn"), out);
+    assertEquals("arn:aws:sts::" + account + ":assumed-role/DoiT-Support-" + deployment.engineer + "/" + deployment.engineer, identity.get("Arn"), out);
     assertEquals(account, identity.get("Account"));
     assertEquals(1, deployment.exchanges(), "the CLI's credential_process made the one exchange");
     assertTrue(Files.exists(jane.cache().resolve("credentials-" + account)));

@@ -72,8 +72,8 @@ class CredentialsTest {
     assertEquals(before + 1, deployment.exchanges());
     WebIdentitySts.Session session = deployment.aws.webIdentity().sessions().get((String) c.get("AccessKeyId"));
     // STS accepted our token for jane's role: the session is named after the engineer and carries her source identity
-    assertEquals("arn:aws:sts::" + account + ":assumed-role/DoiT-Support-jane/jane", session.assumedRoleArn());
-    assertEquals("jane", session.sourceIdentity());
+    assertEquals("arn:aws:sts::" + account + ":assumed-role/DoiT-Support-" + deployment.engineer + "/" + deployment.engineer, session.assumedRoleArn());
+    assertEquals(deployment.engineer, session.sourceIdentity());
     assertEquals(session.sessionToken(), c.get("SessionToken"));
     assertEquals(session.expires(), Instant.parse((String) c.get("Expiration")));
     Path file = jane.cache().resolve("credentials-" + account);
@@ -176,7 +176,7 @@ class CredentialsTest {
     Engineer.Run run = jane.run("credentials", "--account", account);
     assertEquals(1, run.exit());
     assertEquals(1, run.err().lines().count(), run.err());
-    assertTrue(run.err().startsWith("aws-ops: AWS STS refused arn:aws:iam::" + account + ":role/DoiT-Support-jane (AccessDenied"), run.err());
+    assertTrue(run.err().startsWith("aws-ops: AWS STS refused arn:aws:iam::" + account + ":role/DoiT-Support-" + deployment.engineer + " (AccessDenied"), run.err());
     assertTrue(jane.pauses.isEmpty());
   }
 

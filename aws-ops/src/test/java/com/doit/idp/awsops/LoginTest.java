@@ -83,7 +83,7 @@ class LoginTest {
     Engineer.Run run = jane.run("login");
     jane.awaitBrowser();
     assertEquals(0, run.exit(), run.err());
-    assertTrue(run.err().contains("Signed in as " + TestDeployment.EMAIL), run.err());
+    assertTrue(run.err().contains("Signed in as " + deployment.email), run.err());
     assertEquals(200, jane.browserVisits.get(0).statusCode());
     assertTrue(jane.browserVisits.get(0).body().contains("you can close this tab"));
 
@@ -117,7 +117,7 @@ class LoginTest {
     Map<String, Object> session = JSONObjectUtils.parse(Files.readString(cached));
     assertEquals(deployment.ssoIssuer().toString(), session.get("issuer"));
     assertNotNull(session.get("refresh_token"), "mock-oauth2-server gives a refresh token with the code flow");
-    assertEquals(TestDeployment.EMAIL, session.get("email"));
+    assertEquals(deployment.email, session.get("email"));
     // nothing secret on the terminal
     assertFalse(run.err().contains((String) session.get("id_token")));
     assertFalse(run.out().contains(verifier) || run.err().contains(verifier));
@@ -142,7 +142,7 @@ class LoginTest {
     assertTrue(refused.getMessage().contains("refused the sign-in"), refused.getMessage());
     SsoSession session = client.exchangeCode(endpoints, codeFor(client.authorizationUrl(endpoints, redirect, pkce)),
         redirect, pkce);
-    assertEquals(TestDeployment.EMAIL, session.email());
+    assertEquals(deployment.email, session.email());
   }
 
   /** The code the SSO sends the browser back with (read from its redirect, not followed). */

@@ -33,19 +33,21 @@ import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
 
 /**
  * What an engineer's aws-ops talks to, all real and on free loopback ports: mock-oauth2-server as the company SSO
- * (authorization code with PKCE, refresh tokens, ID tokens carrying jane's verified email), the real idp-server on
+ * (authorization code with PKCE, refresh tokens, ID tokens carrying the engineer's verified email), the real idp-server on
  * the JVM's SoftHSM2 token with the production token wiring, and {@link FakeAws} as STS, which fetches the role's
  * discovery document and JWKS from the server's public listener (routed as a load balancer would) and checks the
- * token and the trust policy that {@link IamProvisioner} wrote. Start one per test class; close it after.
+ * token and the trust policy that {@link IamProvisioner} wrote. Start one per test class; close it after. The
+ * SoftHSM2 token is the JVM's, shared with other classes' deployments: each deployment has an engineer of its own
+ * (jane-...), so that her {@code GET /roles} lists this deployment's roles only.
  */
 final class TestDeployment implements AutoCloseable {
   static final String SSO_ID = "sso";
   static final String CLIENT_ID = "aws-ops-test-client";
-  static final String ENGINEER = "jane";
-  static final String EMAIL = ENGINEER + "@doit.com";
   static final String ISSUER_BASE = "https://oidc.aws-ops.doit-intl.com";
 
   final Path dir;
+  final String engineer = "jane-" + Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 40, 1L << 45), 36);
+  final String email = engineer + "@doit.com";
   final MockOAuth2Server sso;
   final FakeAws aws;
   final Pkcs11RoleKeyStore store;
@@ -59,8 +61,8 @@ final class TestDeployment implements AutoCloseable {
     // An SSO that signs jane in without a login page: its authorization endpoint redirects at once, as a browser
     // already signed in to the company SSO sees it. Refresh tokens rotate, as Okta's do.
     sso = new MockOAuth2Server(new OAuth2Config(false, null, null, true, new OAuth2TokenProvider(),
-        Set.of(new DefaultOAuth2TokenCallback(SSO_ID, "sso-subject-of-jane", "JWT", List.of(CLIENT_ID),
-            Map.of("email", EMAIL, "email_verified", true), 3600))));
+        Set.of(new DefaultOAuth2TokenCallback(SSO_ID, "sso-subject-of-" + engineer, "JWT", List.of(CLIENT_ID),
+            Map.of("email", email, "email_verified", true), 3600))));
     sso.start(InetAddress.getByName("127.0.0.1"), 0);
     aws = new FakeAws();
     store = new Pkcs11RoleKeyStore(SoftHsmToken.shared());
@@ -83,17 +85,17 @@ final class TestDeployment implements AutoCloseable {
     return server.url("token");
   }
 
-  /** A new account where jane has an active role, provisioned in the customer's IAM as keys-admin would. */
+  /** A new account where the engineer has an active role, provisioned in the customer's IAM as keys-admin would. */
   String grantedAccount() {
     String account = SoftHsmToken.uniqueAccount();
     HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(server.url("management") + "/admin/roles"))
         .header("Authorization", "Bearer " + TestServer.ADMIN_TOKEN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"account\":\"" + account + "\",\"engineer\":\"" + ENGINEER + "\"}"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"account\":\"" + account + "\",\"engineer\":\"" + engineer + "\"}"))
         .build());
     assertEquals(201, r.statusCode(), r.body());
     aws.account(account, true);
     try (IamProvisioner p = ProvisioningFixture.provisioner(aws)) {
-      p.provision(new RoleId(account, ENGINEER));
+      p.provision(new RoleId(account, engineer));
     }
     return account;
   }

@@ -205,4 +205,42 @@ class CredentialsTest {
     assertEquals(1, outputs.stream().distinct().count(), outputs.toString());
     assertFalse(outputs.get(0).isBlank());
   }
+
+  @Test
+  void rolesListsTheReachableAccountsAndUntilWhen() {
+    Engineer jane = signedIn("roles");
+    Engineer.Run run = jane.run("roles");
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.out().startsWith(account + "  arn:aws:iam::" + account + ":role/DoiT-Support-" + deployment.engineer
+        + "  until "), run.out());
+  }
+
+  @Test
+  void execRunsTheCommandWithTheCredentialsInItsEnvironmentAndItsExitCode() throws Exception {
+    Engineer jane = signedIn("exec");
+    jane.env.put("AWS_PROFILE", "somewhere-else");
+    Path seen = dir.resolve("exec-env");
+    Engineer.Run run = jane.run("exec", "--account", account, "--", "sh", "-c",
+        "printf '%s %s %s %s' \"$AWS_ACCESS_KEY_ID\" \"$AWS_SESSION_TOKEN\" \"$AWS_CREDENTIAL_EXPIRATION\" "
+            + "\"${AWS_PROFILE-unset}\" > '" + seen + "'; exit 7");
+    assertEquals(7, run.exit(), run.err());
+    Map<String, Object> c = json(jane.run("credentials", "--account", account).out());
+    assertEquals(c.get("AccessKeyId") + " " + c.get("SessionToken") + " " + c.get("Expiration") + " unset",
+        Files.readString(seen));
+  }
+
+  @Test
+  void logoutForgetsTheSignInAndEveryCredential() throws Exception {
+    Engineer jane = signedIn("logout");
+    assertEquals(0, jane.run("credentials", "--account", account).exit());
+    Engineer.Run out = jane.run("logout");
+    assertEquals(0, out.exit(), out.err());
+    assertEquals("Signed out; forgot 1 cached credential(s).", out.err().strip());
+    try (var files = Files.list(jane.cache())) {
+      assertTrue(files.map(f -> f.getFileName().toString()).allMatch(n -> n.endsWith(".lock")));
+    }
+    Engineer.Run after = jane.run("credentials", "--account", account);
+    assertEquals(1, after.exit());
+    assertEquals("aws-ops: not signed in to the company SSO (no sign-in cached): run `aws-ops login`", after.err().strip());
+  }
 }

@@ -1,8 +1,12 @@
 package com.doit.idp.awsops;
 
+import com.nimbusds.jose.util.JSONObjectUtils;
 import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Credentials for one account, the way {@code credentials} and {@code exec} get them: from the cache while they are
@@ -95,10 +99,10 @@ final class CredentialSource {
     byte[] json = file == null ? null : CachedCredentials.fresh(file, 0);
     if (json == null) throw new AwsOpsException("the credentials cache of account " + account + " is damaged: run `aws-ops logout`");
     try {
-      java.util.Map<String, Object> m = com.nimbusds.jose.util.JSONObjectUtils.parse(new String(json, StandardCharsets.UTF_8));
+      Map<String, Object> m = JSONObjectUtils.parse(new String(json, StandardCharsets.UTF_8));
       return new AwsCredentials((String) m.get("AccessKeyId"), (String) m.get("SecretAccessKey"),
-          (String) m.get("SessionToken"), java.time.Instant.parse((String) m.get("Expiration")));
-    } catch (java.text.ParseException | RuntimeException e) {
+          (String) m.get("SessionToken"), Instant.parse((String) m.get("Expiration")));
+    } catch (ParseException | RuntimeException e) {
       throw new AwsOpsException("the credentials cache of account " + account + " is damaged: run `aws-ops logout`");
     }
   }

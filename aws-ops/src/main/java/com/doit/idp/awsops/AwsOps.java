@@ -119,7 +119,13 @@ public final class AwsOps implements Runnable {
         LoopbackRedirect.Result r = redirect.await(LOGIN_WAIT);
         if (r.code() == null) throw new AwsOpsException("the SSO did not sign you in (" + r.error() + ")");
         SsoSession session = sso.exchangeCode(endpoints, r.code(), redirect.uri(), pkce);
-        signIn(s, http).save(session);
+        SsoSignIn signIn = signIn(s, http);
+        SsoSession before = signIn.cached();
+        if (before == null || !java.util.Objects.equals(before.email(), session.email())) {
+          // Someone else's credentials (or another SSO's) must not be served to this sign-in.
+          forgetCredentials(cache());
+        }
+        signIn.save(session);
         context().err().println("Signed in" + (session.email() == null ? "" : " as " + session.email()) + " until "
             + shown(session.expiresAt()) + (session.refreshToken() != null ? ", renewed automatically after that"
             : "; run `aws-ops login` again then"));
@@ -240,16 +246,22 @@ public final class AwsOps implements Runnable {
     }
   }
 
+  /** Deletes every cached credential; returns how many there were. */
+  static int forgetCredentials(CacheDir cache) {
+    int n = 0;
+    for (String name : cache.names("credentials-")) {
+      if (!name.endsWith(".lock") && cache.delete(name)) n++;
+    }
+    return n;
+  }
+
   @Command(name = "logout", description = "Forget the cached SSO sign-in and every cached credential.")
   static final class Logout extends Base {
     @Override
     public Integer call() {
       CacheDir cache = cache();
       boolean signedIn = cache.delete(SsoSession.FILE);
-      int credentials = 0;
-      for (String name : cache.names("credentials-")) {
-        if (!name.endsWith(".lock") && cache.delete(name)) credentials++;
-      }
+      int credentials = forgetCredentials(cache);
       context().err().println((signedIn ? "Signed out" : "Was not signed in") + "; forgot " + credentials
           + " cached credential(s).");
       return 0;

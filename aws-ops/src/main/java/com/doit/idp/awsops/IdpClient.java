@@ -109,7 +109,7 @@ final class IdpClient {
     String what = Http.oauthError(a);
     return switch (a.status()) {
       case 429 -> new AwsOpsException("the token service limits how often you may ask (" + what + "): try again in a minute");
-      case 503 -> new AwsOpsException("the token service cannot sign right now (" + what + "): try again in a minute; "
+      case 503 -> new AwsOpsException("the token service is unavailable right now (" + what + "): try again in a minute; "
           + "if it lasts, tell the operators");
       case 404 -> new AwsOpsException("the token service at " + Http.where(a.url()) + " answered 404: check idp.token-url "
           + "(the token listener's base URL)");

@@ -187,4 +187,23 @@ class LoginTest {
     Engineer.Run run = login.get(60, TimeUnit.SECONDS);
     assertEquals(0, run.exit(), run.err());
   }
+
+  @Test
+  void signingInAsSomeoneElseForgetsTheCredentialsCachedBefore() throws Exception {
+    Engineer jane = engineer("someone-else");
+    CacheDir cache = new CacheDir(jane.cache());
+    cache.write(SsoSession.FILE, new SsoSession(Settings.load(jane.env).ssoIssuer(), TestDeployment.CLIENT_ID,
+        URI.create("http://127.0.0.1:9/token"), "header.payload.signature", null, java.time.Instant.now(),
+        "bob@doit.com").toJson());
+    cache.write("credentials-111122223333", CachedCredentials.encode(java.time.Instant.now().plusSeconds(3600), "{}"));
+    Engineer.Run run = jane.run("login");
+    jane.awaitBrowser();
+    assertEquals(0, run.exit(), run.err());
+    assertFalse(Files.exists(jane.cache().resolve("credentials-111122223333")), "bob's credentials are gone");
+    // signing in again as the same engineer keeps them
+    cache.write("credentials-111122223333", CachedCredentials.encode(java.time.Instant.now().plusSeconds(3600), "{}"));
+    assertEquals(0, jane.run("login").exit());
+    jane.awaitBrowser();
+    assertTrue(Files.exists(jane.cache().resolve("credentials-111122223333")));
+  }
 }

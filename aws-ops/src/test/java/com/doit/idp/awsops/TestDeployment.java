@@ -64,6 +64,10 @@ final class TestDeployment implements AutoCloseable {
         Set.of(new DefaultOAuth2TokenCallback(SSO_ID, "sso-subject-of-" + engineer, "JWT", List.of(CLIENT_ID),
             Map.of("email", email, "email_verified", true), 3600))));
     sso.start(InetAddress.getByName("127.0.0.1"), 0);
+    // mock-oauth2-server makes its key and loads its JSON machinery on first use, which takes seconds on a busy
+    // machine: do it now, with patience, so that no test meets the server's short SSO fetch timeouts because of it.
+    sso.issueToken(SSO_ID, "warm-up", "warm-up");
+    send(HttpRequest.newBuilder(sso.jwksUrl(SSO_ID).uri()).timeout(Duration.ofSeconds(60)).build());
     aws = new FakeAws();
     store = new Pkcs11RoleKeyStore(SoftHsmToken.shared());
     IdpConfig config = TestServer.config(dir, Map.of(
@@ -75,6 +79,18 @@ final class TestDeployment implements AutoCloseable {
     audit = new FileAuditLog(dir.resolve("audit.log"));
     server = IdpServer.builder(config).roleKeyStore(store).clock(Clock.systemUTC()).auditLog(audit).start();
     aws.webIdentity().route(ISSUER_BASE, server.url("public"));
+    // Ready means the SSO keys are loaded too: a first request then never meets a cold SSO key fetch.
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    URI readyz = URI.create(server.url("management") + "/readyz");
+    while (send(HttpRequest.newBuilder(readyz).build()).statusCode() != 200) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException("the server did not become ready within 60 s");
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   URI ssoIssuer() {

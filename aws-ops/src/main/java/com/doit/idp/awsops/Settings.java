@@ -2,6 +2,7 @@ package com.doit.idp.awsops;
 
 import com.doit.idp.config.ConfigException;
 import com.doit.idp.config.KeyValueFile;
+import com.doit.idp.config.Loopback;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -174,8 +175,8 @@ public final class Settings {
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("must be a URL");
     }
-    boolean loopback = u.getHost() != null && (u.getHost().equals("localhost") || u.getHost().startsWith("127.")
-        || u.getHost().equals("[::1]"));
+    // decided by parsing the host, never by its spelling: 127.evil.example is anyone's name (idp-core Loopback)
+    boolean loopback = Loopback.isLoopbackHost(u.getHost());
     if (u.getHost() == null || !("https".equals(u.getScheme()) || "http".equals(u.getScheme()) && loopback)) {
       throw new IllegalArgumentException("must be an https:// URL (http:// only on a loopback address)");
     }

@@ -99,4 +99,17 @@ class SettingsTest {
         + " or set AWS_OPS_IDP_TOKEN_URL (docs/ENGINEERS.md)", e.getMessage());
     assertEquals(URI.create("http://127.0.0.1:8081"), Settings.load(env("AWS_OPS_IDP_TOKEN_URL", "http://127.0.0.1:8081")).tokenUrl());
   }
+
+  @Test
+  void plainHttpIsAllowedOnARealLoopbackAddressOnlyNeverOnANameThatStartsLikeOne() {
+    for (String url : java.util.List.of("http://127.evil.example:8081", "http://localhost.evil.example",
+        "http://127.0.0.1.evil.example")) {
+      AwsOpsException e = assertThrows(AwsOpsException.class, () -> Settings.load(env("AWS_OPS_IDP_TOKEN_URL", url)));
+      assertTrue(e.getMessage().contains("must be an https:// URL"), e.getMessage());
+    }
+    for (String url : java.util.List.of("http://127.0.0.1:8081", "http://127.2.3.4:8081", "http://localhost:8081",
+        "http://[::1]:8081")) {
+      assertEquals(URI.create(url), Settings.load(env("AWS_OPS_IDP_TOKEN_URL", url)).tokenUrl());
+    }
+  }
 }

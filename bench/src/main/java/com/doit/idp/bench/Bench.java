@@ -174,6 +174,9 @@ public final class Bench {
     token = SoftHsmToken.create(work.resolve("softhsm"), TOKEN_LABEL);
     adminToken = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     Files.writeString(work.resolve("admin-token"), adminToken);
+    // admin.token-file must be the owner's alone
+    Files.setPosixFilePermissions(work.resolve("admin-token"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
     try (SsoIssuer issuer = new SsoIssuer()) {
       sso = issuer;

@@ -7,12 +7,15 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -182,7 +185,7 @@ public final class ConfigLoader {
       IdpConfig.Sso sso = new IdpConfig.Sso(
           ssoIssuer,
           audiences,
-          required("sso.allowed-domains", v -> nonEmptyList(v).stream().map(d -> domain(d)).toList()),
+          required("sso.allowed-domains", v -> nonEmptyList(v).stream().map(d -> domain(d)).distinct().toList()),
           get("sso.require-email-verified", Values::bool),
           get("sso.max-age", v -> positive(Values.duration(v))),
           get("sso.engineer-id", v -> switch (v) {
@@ -191,6 +194,11 @@ public final class ConfigLoader {
             default -> throw new IllegalArgumentException("must be local-part or email");
           }),
           opt("sso.required-claims", ConfigLoader::claimPairs).orElse(Map.of()));
+      // Two people must never share an engineer id: bob@doit.com and bob@doit-intl.com would both be "bob".
+      if (sso.allowedDomains().size() > 1 && sso.engineerId() == IdpConfig.EngineerIdForm.LOCAL_PART) {
+        throw new ConfigException("sso.engineer-id: must be email when sso.allowed-domains lists several domains "
+            + "(with local-part, the same name in two domains would be one engineer)");
+      }
 
       Duration lifetime = get("tokens.lifetime", v -> between(Values.duration(v), 1, 3600));
       IdpConfig.Tokens tokens = new IdpConfig.Tokens(lifetime, get("tokens.algorithm", SigningAlgorithm::parse));
@@ -219,11 +227,19 @@ public final class ConfigLoader {
       IdpConfig.Audit audit = new IdpConfig.Audit(get("audit.file", Path::of));
       IdpConfig.Admin admin = new IdpConfig.Admin(
           opt("admin.token-file", Path::of).map(p -> {
+            ownerOnly("admin.token-file", p);
             Secret s = readSecret("admin.token-file", p);
             if (s.reveal().length < 16) throw new ConfigException("admin.token-file: the token must be at least 16 characters");
             return s;
           }),
           get("admin.allow-plain-http", Values::bool));
+      IdpConfig.Listener management = listen.management();
+      if (!management.tls() && !management.address().isLoopback() && !admin.allowPlainHttp()) {
+        // the admin token (and the admin API's answers) would cross the network in clear
+        throw new ConfigException("listen.management: " + management.address() + " is not a loopback address and has"
+            + " no TLS: give listen.management.tls-cert and listen.management.tls-key, or set"
+            + " admin.allow-plain-http = true");
+      }
       IdpConfig.Aws aws = new IdpConfig.Aws(
           get("aws.management-role-name", v -> check(v, v.matches("[\\w+=,.@-]{1,64}"), "must be an IAM role name")),
           get("aws.region", v -> check(v, v.matches("[a-z]{2}(-[a-z]+)+-[0-9]+"), "must be an AWS region such as us-east-1")),
@@ -294,20 +310,16 @@ public final class ConfigLoader {
       URI u = uri(v);
       if (u.getHost() == null) throw new IllegalArgumentException("must name a host");
       if ("https".equals(u.getScheme())) return u;
-      if ("http".equals(u.getScheme()) && isLoopbackHost(u.getHost())) return u;
+      if ("http".equals(u.getScheme()) && Loopback.isLoopbackHost(u.getHost())) return u;
       throw new IllegalArgumentException("must be https://, or http:// on a loopback address only");
     }
 
     private URI endpoint(String v) {
       URI u = uri(v);
-      if (!"https".equals(u.getScheme()) && !("http".equals(u.getScheme()) && isLoopbackHost(u.getHost()))) {
+      if (!"https".equals(u.getScheme()) && !("http".equals(u.getScheme()) && Loopback.isLoopbackHost(u.getHost()))) {
         throw new IllegalArgumentException("must be https://, or http:// on a loopback address only");
       }
       return u;
-    }
-
-    private static boolean isLoopbackHost(String host) {
-      return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]"));
     }
 
     private static URI uri(String v) {
@@ -349,6 +361,28 @@ public final class ConfigLoader {
     private static String check(String v, boolean ok, String rule) {
       if (!ok) throw new IllegalArgumentException(rule);
       return v;
+    }
+
+    /**
+     * A file holding a secret must be the owner's alone: any permission for group or others (read, or write, which
+     * would let them replace it) stops the start, with the fix. Skipped where the file system has no POSIX modes.
+     */
+    private static void ownerOnly(String key, Path p) {
+      Set<PosixFilePermission> perms;
+      try {
+        perms = Files.getPosixFilePermissions(p);
+      } catch (UnsupportedOperationException e) {
+        return;
+      } catch (IOException e) {
+        throw new ConfigException(key + ": cannot read " + p + " (" + e.getClass().getSimpleName() + ")");
+      }
+      for (PosixFilePermission perm : perms) {
+        if (perm != PosixFilePermission.OWNER_READ && perm != PosixFilePermission.OWNER_WRITE
+            && perm != PosixFilePermission.OWNER_EXECUTE) {
+          throw new ConfigException(key + ": " + p + " must be readable by its owner only, but group or others have "
+              + "access (" + PosixFilePermissions.toString(perms) + "): chmod 600 " + p);
+        }
+      }
     }
 
     private Secret readSecret(String key, Path p) {

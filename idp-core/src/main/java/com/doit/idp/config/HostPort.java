@@ -17,8 +17,9 @@ public record HostPort(String host, int port) {
     return new HostPort(host, port);
   }
 
+  /** True when the host is {@code localhost} or a loopback IP literal ({@link Loopback}). */
   public boolean isLoopback() {
-    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+    return Loopback.isLoopbackHost(host);
   }
 
   @Override

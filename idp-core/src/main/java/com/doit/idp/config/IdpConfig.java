@@ -57,7 +57,25 @@ public record IdpConfig(
       boolean requireEmailVerified,
       Duration maxAge,
       EngineerIdForm engineerId,
-      Map<String, String> requiredClaims) {}
+      Map<String, String> requiredClaims) {
+
+    /**
+     * Why no SSO email can give this engineer id under these settings, or empty when one can: with
+     * {@code local-part} an id has no {@code @}; with {@code email} it is an address in one of {@code allowedDomains}.
+     * A role for any other id is one no engineer can use. The id's own form is {@code RoleId}'s to check.
+     */
+    public Optional<String> engineerIdProblem(String engineer) {
+      int at = engineer.indexOf('@');
+      if (engineerId == EngineerIdForm.LOCAL_PART) {
+        return at < 0 ? Optional.empty() : Optional.of("with sso.engineer-id = local-part an engineer id has no '@'");
+      }
+      if (at <= 0 || at != engineer.lastIndexOf('@')) {
+        return Optional.of("with sso.engineer-id = email an engineer id is a whole email address");
+      }
+      return allowedDomains.contains(engineer.substring(at + 1)) ? Optional.empty()
+          : Optional.of("the engineer id's domain is not one of sso.allowed-domains");
+    }
+  }
 
   /**
    * {@code sso.engineer-id}: how an SSO email becomes an engineer id. {@code LOCAL_PART} (one allowed domain only):

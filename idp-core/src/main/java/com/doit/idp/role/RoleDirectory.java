@@ -94,6 +94,16 @@ public final class RoleDirectory {
     return r != null && r.isActive(clock.instant()) ? Optional.of(r) : Optional.empty();
   }
 
+  /**
+   * The role if it is active at {@code now}: a request that reads the clock once passes its reading, so this answer
+   * and whatever the request does next with the role agree on the instant. The snapshot's freshness is judged by the
+   * clock, as for {@link #active(RoleId)}.
+   */
+  public Optional<SupportRole> active(RoleId id, Instant now) {
+    SupportRole r = current().roles.get(id);
+    return r != null && r.isActive(now) ? Optional.of(r) : Optional.empty();
+  }
+
   /** The engineer's active roles, ordered by account. */
   public List<SupportRole> activeFor(String engineer) {
     Instant now = clock.instant();

@@ -72,6 +72,7 @@ class ConfigLoaderTest {
   void environmentVariablesOverrideTheFile() throws IOException {
     Map<String, String> env = env();
     env.put("IDP_SSO_ALLOWED_DOMAINS", "doit.com,doit-intl.com");
+    env.put("IDP_SSO_ENGINEER_ID", "email"); // several domains need whole-address engineer ids
     env.put("IDP_TOKENS_LIFETIME", "15m");
     IdpConfig c = ConfigLoader.load(Optional.of(minimal()), env, false);
     assertEquals(List.of("doit.com", "doit-intl.com"), c.sso().allowedDomains());
@@ -152,6 +153,7 @@ class ConfigLoaderTest {
   void errorsNeverQuoteTheAdminTokenOrPin() throws IOException {
     Path token = dir.resolve("admin.token");
     Files.writeString(token, "short");
+    Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     ConfigException e = refused(minimal("admin.token-file = " + token));
     assertTrue(e.getMessage().startsWith("admin.token-file:"));
     assertFalse(e.getMessage().contains("short"));
@@ -161,6 +163,7 @@ class ConfigLoaderTest {
   void theAdminTokenIsComparedWholly() throws IOException {
     Path token = dir.resolve("admin.token");
     Files.writeString(token, "0123456789abcdef0123\n");
+    Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     IdpConfig c = ConfigLoader.load(Optional.of(minimal("admin.token-file = " + token)), env(), false);
     Secret s = c.admin().token().orElseThrow();
     assertTrue(s.matches("0123456789abcdef0123".toCharArray()));

@@ -55,6 +55,7 @@ class ConfigSamplesTest {
   void theFullSampleLoadsAndGivesEveryDefaultExplicitly() throws IOException {
     Path adminToken = tmp.resolve("admin.token");
     Files.writeString(adminToken, "0123456789abcdef0123456789abcdef\n");
+    Files.setPosixFilePermissions(adminToken, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     IdpConfig c = ConfigLoader.load(Optional.of(ROOT.resolve("config/full.conf")),
         Map.of(ConfigLoader.PIN_VARIABLE, "1234", ConfigLoader.variableOf("admin.token-file"), adminToken.toString()),
         false);

@@ -9,17 +9,16 @@ import com.doit.idp.role.RoleKeyStore;
 import com.doit.idp.role.RoleNames;
 import com.doit.idp.role.RoleService;
 import com.doit.idp.server.admin.AdminApi;
+import com.doit.idp.server.admin.RequestAuditLog;
 import com.doit.idp.server.health.Readiness;
 import com.doit.idp.server.jwks.PublicDocuments;
 import com.doit.idp.server.metrics.TimedRoleKeyStore;
 import com.doit.idp.server.sso.SsoVerifier;
-import com.doit.idp.server.token.RequestContext;
 import com.doit.idp.server.token.RoleListService;
 import com.doit.idp.server.token.TokenExchangeService;
 import com.doit.idp.server.web.Draining;
 import com.doit.idp.server.web.HandlerChains;
 import com.doit.idp.server.web.PemTls;
-import com.doit.idp.server.web.TokenEndpoints;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -150,7 +149,6 @@ public final class IdpServer implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private AuditLog audit;
     private PrometheusMeterRegistry registry;
-    private TokenEndpoints tokenEndpoints;
     private BooleanSupplier ssoKeysLoaded;
     private Provisioner provisioner;
     private Duration gcEvery = GC_EVERY;
@@ -192,15 +190,6 @@ public final class IdpServer implements AutoCloseable {
     }
 
     /**
-     * Replaces the token decisions behind {@code POST /token} and {@code GET /roles} (for tests of the HTTP layer);
-     * by default they are the real ones, built from the configuration.
-     */
-    public Builder tokenEndpoints(TokenEndpoints t) {
-      this.tokenEndpoints = t;
-      return this;
-    }
-
-    /**
      * The customer-account provisioner behind the admin API's {@code "provision": true} and
      * {@code ?deprovision=true}; without one they are refused. Not closed by the server.
      */
@@ -235,20 +224,17 @@ public final class IdpServer implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("role-directory-first-refresh-failed: {}", e.toString());
       }
-      RoleService roles = new RoleService(timed, RoleService.Settings.of(config), clock, auditLog, names);
-      TokenEndpoints endpoints = tokenEndpoints;
-      BooleanSupplier ssoReady = ssoKeysLoaded;
-      if (endpoints == null) {
-        // Main under --dev puts the development issuer into sso.issuer before it gets here.
-        URI ssoIssuer = config.sso().issuer().orElseThrow(
-            () -> new com.doit.idp.config.ConfigException("sso.issuer: required"));
-        SsoVerifier sso = new SsoVerifier(ssoIssuer, config.sso(), clock);
-        endpoints = new TokenServices(
-            TokenExchangeService.create(config, sso, directory, timed, auditLog, reg, clock),
-            new RoleListService(sso, directory, names));
-        if (ssoReady == null) ssoReady = sso::isReady;
-      }
-      if (ssoReady == null) ssoReady = () -> true;
+      // the admin API's acts name their request in the audit log; the gc sweep's lines pass unchanged
+      RequestAuditLog roleAudit = new RequestAuditLog(auditLog);
+      RoleService roles = new RoleService(timed, RoleService.Settings.of(config), clock, roleAudit, names);
+      // Main under --dev puts the development issuer into sso.issuer before it gets here.
+      URI ssoIssuer = config.sso().issuer().orElseThrow(
+          () -> new com.doit.idp.config.ConfigException("sso.issuer: required"));
+      SsoVerifier sso = new SsoVerifier(ssoIssuer, config.sso(), clock);
+      TokenExchangeService tokenExchange = TokenExchangeService.create(config, sso, directory, timed, auditLog, reg,
+          clock);
+      RoleListService roleList = new RoleListService(sso, directory, names);
+      BooleanSupplier ssoReady = ssoKeysLoaded != null ? ssoKeysLoaded : sso::isReady;
       Readiness readiness = new Readiness(timed, directory, ssoReady, clock, PING_EVERY);
 
       Gauge.builder("idp.roles.active", directory, d -> d.activeCount()).description("active support roles")
@@ -275,10 +261,11 @@ public final class IdpServer implements AutoCloseable {
 
       long maxBody = config.http().maxBody();
       PublicDocuments documents = new PublicDocuments(directory, names, clock, 10_000);
-      AdminApi admin = new AdminApi(roles, directory, clock, Optional.ofNullable(provisioner));
+      AdminApi admin = new AdminApi(roles, roleAudit, directory, clock, Optional.ofNullable(provisioner),
+          config.sso());
       Map<String, HttpHandler> routes = new LinkedHashMap<>();
       routes.put("public", HandlerChains.publicRoutes(documents, config.http().jwksMaxAge()));
-      routes.put("token", HandlerChains.tokenRoutes(endpoints, maxBody));
+      routes.put("token", HandlerChains.tokenRoutes(tokenExchange, roleList, maxBody));
       routes.put("management", HandlerChains.managementRoutes(readiness, reg, config.admin().token(), admin, maxBody));
       Map<String, IdpConfig.Listener> configured = Map.of("public", config.listen().publicListener(),
           "token", config.listen().token(), "management", config.listen().management());
@@ -351,26 +338,6 @@ public final class IdpServer implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("gc-failed: {}", e.toString());
       }
-    }
-  }
-
-  /** The token listener's decisions: {@link TokenExchangeService} and {@link RoleListService}. */
-  private record TokenServices(TokenExchangeService exchange, RoleListService roleList) implements TokenEndpoints {
-    @Override
-    public Map<String, Object> exchange(Map<String, List<String>> form, String requestId, String remoteAddr) {
-      return exchange.exchange(form, new RequestContext(requestId, remoteAddr)).toJson();
-    }
-
-    @Override
-    public void refused(ClientError error, String requestId, String remoteAddr) {
-      exchange.refusedBeforeParsing(error, new RequestContext(requestId, remoteAddr));
-    }
-
-    @Override
-    public Map<String, Object> roles(String bearerToken) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("roles", roleList.rolesFor(bearerToken));
-      return m;
     }
   }
 }

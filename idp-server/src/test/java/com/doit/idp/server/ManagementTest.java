@@ -60,7 +60,7 @@ class ManagementTest {
   @Test
   void readyzIs503WhileTheSsoKeysAreNotLoaded() {
     t.close();
-    t = TestServer.start(dir, Map.of(), null, () -> false);
+    t = TestServer.start(dir, Map.of(), () -> false);
     HttpResponse<String> r = t.get("management", "/readyz");
     assertEquals(503, r.statusCode());
     assertEquals("the SSO signing keys are not loaded", TestServer.json(r).get("error_description"));
@@ -188,6 +188,17 @@ class ManagementTest {
   }
 
   @Test
+  void aRoleForAnIdNoSsoEmailCanGiveIsRefused() {
+    // sso.engineer-id = local-part (the default): an id with '@' is no engineer's
+    HttpResponse<String> r = t.send(t.admin("POST", "/admin/roles",
+        "{\"account\":\"123456789012\",\"engineer\":\"bob@doit.com\"}"));
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("invalid_request", TestServer.json(r).get("error"));
+    assertTrue(((String) TestServer.json(r).get("error_description")).contains("sso.engineer-id"), r.body());
+    assertTrue(t.store.list().isEmpty());
+  }
+
+  @Test
   void badInputGets400InvalidRequest() {
     for (String body : List.of("{\"account\":\"1234\",\"engineer\":\"alice\"}",
         "{\"account\":\"123456789012\",\"engineer\":\"Alice\"}", "{\"account\":\"123456789012\"}",
@@ -282,6 +293,28 @@ class ManagementTest {
     assertTrue(t.audit.stream().anyMatch(e -> e.event().equals(AuditEvent.ROLE_REVOKED)
         && "admin-api".equals(e.actor())));
     assertFalse(t.server.directory().active(TestServer.role("123456789012", "alice")).isPresent());
+  }
+
+  @Test
+  void everyAdminActsAuditLineCarriesItsRequestIdAndTheCallersAddress() {
+    String role = "/admin/roles/123456789012/alice";
+    HttpResponse<String> created = t.send(t.admin("POST", "/admin/roles",
+        "{\"account\":\"123456789012\",\"engineer\":\"alice\",\"ttl\":\"2h\"}"));
+    HttpResponse<String> extended = t.send(t.admin("POST", role + "/extend", "{\"ttl\":\"3h\"}"));
+    HttpResponse<String> rotated = t.send(t.admin("POST", role + "/rotate", null));
+    HttpResponse<String> revoked = t.send(t.admin("DELETE", role, null));
+    Map<String, HttpResponse<String>> byEvent = Map.of(AuditEvent.ROLE_CREATED, created,
+        AuditEvent.ROLE_EXTENDED, extended, AuditEvent.ROLE_ROTATED, rotated, AuditEvent.ROLE_REVOKED, revoked,
+        AuditEvent.KEY_DELETED, revoked);
+    for (HttpResponse<String> r : byEvent.values()) assertEquals(200, r.statusCode() / 100 * 100, r.body());
+    List<AuditEvent> lines = List.copyOf(t.audit);
+    assertEquals(6, lines.size(), lines.toString()); // created, extended, rotated, two keys deleted, revoked
+    for (AuditEvent e : lines) {
+      assertEquals("admin-api", e.actor());
+      assertEquals(byEvent.get(e.event()).headers().firstValue("X-Request-Id").orElseThrow(), e.requestId(),
+          e.event());
+      assertEquals("127.0.0.1", e.remoteAddr(), e.event());
+    }
   }
 
   @Test

@@ -8,7 +8,6 @@ import com.doit.idp.config.IdpConfig;
 import com.doit.idp.role.InMemoryRoleKeyStore;
 import com.doit.idp.role.RoleId;
 import com.doit.idp.role.RoleKeyStore;
-import com.doit.idp.server.web.TokenEndpoints;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,13 +50,12 @@ public final class TestServer implements AutoCloseable {
   public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
 
-  private TestServer(IdpConfig config, RoleKeyStore store, TokenEndpoints endpoints, BooleanSupplier ssoReady,
-      Instant start) {
-    this(config, store, endpoints, ssoReady, start, null);
+  private TestServer(IdpConfig config, RoleKeyStore store, BooleanSupplier ssoReady, Instant start) {
+    this(config, store, ssoReady, start, null);
   }
 
-  private TestServer(IdpConfig config, RoleKeyStore store, TokenEndpoints endpoints, BooleanSupplier ssoReady,
-      Instant start, com.doit.idp.aws.Provisioner provisioner) {
+  private TestServer(IdpConfig config, RoleKeyStore store, BooleanSupplier ssoReady, Instant start,
+      com.doit.idp.aws.Provisioner provisioner) {
     this.config = config;
     this.clock = new MutableClock(start);
     AuditLog log = new AuditLog() {
@@ -72,7 +70,6 @@ public final class TestServer implements AutoCloseable {
     this.hsm = store == null ? this.store : store;
     IdpServer.Builder b = IdpServer.builder(config).roleKeyStore(hsm).clock(clock)
         .auditLog(log);
-    if (endpoints != null) b.tokenEndpoints(endpoints);
     if (ssoReady != null) b.ssoKeysLoaded(ssoReady);
     if (provisioner != null) b.provisioner(provisioner);
     this.server = b.start();
@@ -80,21 +77,21 @@ public final class TestServer implements AutoCloseable {
 
   /** With the admin API on, and the given extra configuration keys. */
   public static TestServer start(Path dir, Map<String, String> extra) {
-    return start(dir, extra, null, () -> true);
+    return start(dir, extra, () -> true);
   }
 
   /** With the admin API on and a provisioner for {@code "provision": true} and {@code ?deprovision=true}. */
   public static TestServer startProvisioning(Path dir, Map<String, String> extra, com.doit.idp.aws.Provisioner p) {
-    return new TestServer(config(dir, extra, true), null, null, () -> true, START, p);
+    return new TestServer(config(dir, extra, true), null, () -> true, START, p);
   }
 
   public static TestServer startWith(IdpConfig config) {
-    return new TestServer(config, null, null, () -> true, START);
+    return new TestServer(config, null, () -> true, START);
   }
 
-  public static TestServer start(Path dir, Map<String, String> extra, TokenEndpoints endpoints,
-      BooleanSupplier ssoReady) {
-    return new TestServer(config(dir, extra, true), null, endpoints, ssoReady, START);
+  /** With the admin API on; readiness takes the SSO keys as loaded when {@code ssoReady} says so. */
+  public static TestServer start(Path dir, Map<String, String> extra, BooleanSupplier ssoReady) {
+    return new TestServer(config(dir, extra, true), null, ssoReady, START);
   }
 
   /**
@@ -102,7 +99,7 @@ public final class TestServer implements AutoCloseable {
    * HSM when it is null, with the clock at {@code start}.
    */
   public static TestServer production(IdpConfig config, RoleKeyStore store, Instant start) {
-    return new TestServer(config, store, null, null, start);
+    return new TestServer(config, store, null, start);
   }
 
   /** A configuration for tests: free loopback ports, an SSO issuer that is never called, admin token in dir. */
@@ -121,6 +118,8 @@ public final class TestServer implements AutoCloseable {
       if (admin) {
         Path tokenFile = dir.resolve("admin-token");
         Files.writeString(tokenFile, ADMIN_TOKEN + "\n");
+        // admin.token-file must be the owner's alone
+        Files.setPosixFilePermissions(tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         env.put("IDP_ADMIN_TOKEN_FILE", tokenFile.toString());
       }
       for (Map.Entry<String, String> e : extra.entrySet()) env.put(ConfigLoader.variableOf(e.getKey()), e.getValue());

@@ -4,49 +4,51 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.doit.idp.server.web.TokenEndpoints;
-import java.io.ByteArrayInputStream;
+import com.doit.idp.audit.AuditEvent;
+import com.doit.idp.server.sso.SsoTestIssuer;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The token listener's HTTP handling over real HTTP, with a recording fake behind {@link TokenEndpoints} (the
- * decisions are tested with the real services in the end-to-end test): bounded form parsing, content type, body
- * limits (declared and chunked), no-store, bearer parsing, error mapping.
+ * The token listener over real HTTP, with the real token services behind it (a real SSO issuer, the in-memory HSM):
+ * what the handlers pass on, what they answer, and the statuses the web layer gives the services' refusals. How a
+ * form body is read is {@code web.FormBodyTest}; the decisions themselves are {@code TokenExchangeServiceTest}.
  */
 class TokenListenerTest {
+  private static final String ACCOUNT = "123456789012";
+  private static SsoTestIssuer sso;
   @TempDir Path dir;
   TestServer t;
-  final AtomicReference<Map<String, List<String>>> seenForm = new AtomicReference<>();
-  final AtomicReference<String> seenBearer = new AtomicReference<>();
-  final AtomicReference<RuntimeException> toThrow = new AtomicReference<>();
+
+  @BeforeAll
+  static void startSso() {
+    sso = new SsoTestIssuer();
+  }
+
+  @AfterAll
+  static void stopSso() {
+    sso.close();
+  }
 
   @BeforeEach
   void start() {
-    TokenEndpoints fake = new TokenEndpoints() {
-      @Override
-      public Map<String, Object> exchange(Map<String, List<String>> form, String requestId, String remoteAddr) {
-        seenForm.set(form);
-        if (toThrow.get() != null) throw toThrow.get();
-        return Map.of("access_token", "t", "expires_in", 300);
-      }
-
-      @Override
-      public Map<String, Object> roles(String bearerToken) {
-        seenBearer.set(bearerToken);
-        if (toThrow.get() != null) throw toThrow.get();
-        return Map.of("roles", List.of());
-      }
-    };
-    t = TestServer.start(dir, Map.of("http.max-body", "1KiB"), fake, () -> true);
+    // the SSO issuer stamps real time into its tokens, so the server's clock starts at real time
+    t = TestServer.production(TestServer.config(dir, Map.of("http.max-body", "4KiB", "sso.issuer", sso.issuer().toString(),
+        "sso.audiences", SsoTestIssuer.AUDIENCE, "sso.allowed-domains", SsoTestIssuer.DOMAIN,
+        "http.rate-limit", "2/m"), true), null, Instant.now());
+    t.createRole(ACCOUNT, "alice");
   }
 
   @AfterEach
@@ -54,153 +56,107 @@ class TokenListenerTest {
     t.close();
   }
 
-  private HttpResponse<String> post(String contentType, HttpRequest.BodyPublisher body) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(t.url("token", "/token")).POST(body);
+  private HttpResponse<String> post(String contentType, String body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(t.url("token", "/token")).POST(HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) b.header("Content-Type", contentType);
     return t.send(b.build());
   }
 
+  private static String form(String ssoToken, String... more) {
+    StringBuilder b = new StringBuilder("grant_type=" + enc("urn:ietf:params:oauth:grant-type:token-exchange")
+        + "&subject_token=" + enc(ssoToken) + "&subject_token_type=" + enc("urn:ietf:params:oauth:token-type:id_token")
+        + "&resource=" + enc("arn:aws:iam::" + ACCOUNT + ":role/DoiT-Support-alice"));
+    for (String m : more) b.append('&').append(m);
+    return b.toString();
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private AuditEvent lastAudit() {
+    synchronized (t.audit) {
+      return t.audit.get(t.audit.size() - 1);
+    }
+  }
+
   @Test
-  void aFormIsParsedWithRepeatsKeptAndTheAnswerIsNoStoreJson() {
-    HttpResponse<String> r = post("application/x-www-form-urlencoded",
-        HttpRequest.BodyPublishers.ofString("grant_type=a%3Ab&resource=x&resource=y&empty=&flag&sp=a+b%20c"));
+  void aTokenIsAnsweredAsNoStoreJson() {
+    HttpResponse<String> r = post("application/x-www-form-urlencoded", form(sso.idToken("alice@doit.com")));
     assertEquals(200, r.statusCode(), r.body());
     assertEquals("no-store", r.headers().firstValue("Cache-Control").orElseThrow());
     assertEquals("application/json", r.headers().firstValue("Content-Type").orElseThrow());
-    assertEquals(Map.of("grant_type", List.of("a:b"), "resource", List.of("x", "y"), "empty", List.of(""),
-        "flag", List.of(""), "sp", List.of("a b c")), seenForm.get());
+    Map<String, Object> body = TestServer.json(r);
+    assertEquals(List.of("access_token", "issued_token_type", "token_type", "expires_in"), List.copyOf(body.keySet()));
+    AuditEvent issued = lastAudit();
+    assertEquals(AuditEvent.TOKEN_ISSUED, issued.event());
+    assertEquals(r.headers().firstValue("X-Request-Id").orElseThrow(), issued.requestId());
+    assertEquals("127.0.0.1", issued.remoteAddr());
   }
 
   @Test
-  void aCharsetParameterOfUtf8IsAccepted() {
-    assertEquals(200, post("application/x-www-form-urlencoded; charset=UTF-8",
-        HttpRequest.BodyPublishers.ofString("a=1")).statusCode());
-  }
-
-  @Test
-  void anotherContentTypeGets400InvalidRequestWithNoStore() {
-    for (String ct : new String[] {"application/json", "text/plain", null,
-        "application/x-www-form-urlencoded; charset=ISO-8859-1"}) {
-      HttpResponse<String> r = post(ct, HttpRequest.BodyPublishers.ofString("a=1"));
-      assertEquals(400, r.statusCode(), String.valueOf(ct));
-      Golden.assertMatches("error-form-content-type.json", r.body());
-      assertEquals("no-store", r.headers().firstValue("Cache-Control").orElseThrow());
-    }
-    assertEquals(null, seenForm.get());
-  }
-
-  @Test
-  void malformedPercentEncodingGets400() {
-    for (String body : new String[] {"a=%zz", "a=%", "a=%C3%28"}) {
-      HttpResponse<String> r = post("application/x-www-form-urlencoded", HttpRequest.BodyPublishers.ofString(body));
-      assertEquals(400, r.statusCode(), body);
-      assertEquals("invalid_request", TestServer.json(r).get("error"));
-    }
-  }
-
-  @Test
-  void tooManyParametersGet400() {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < 40; i++) b.append("p").append(i).append("=1&");
-    HttpResponse<String> r = post("application/x-www-form-urlencoded", HttpRequest.BodyPublishers.ofString(b.toString()));
+  void theFormReachesTheServiceWithItsRepeatsSoARepeatedResourceIsRefused() {
+    HttpResponse<String> r = post("application/x-www-form-urlencoded",
+        form(sso.idToken("alice@doit.com"), "resource=" + enc("arn:aws:iam::" + ACCOUNT + ":role/DoiT-Support-alice")));
     assertEquals(400, r.statusCode());
-  }
-
-  @Test
-  void aDeclaredBodyOverTheLimitGets413Json() {
-    HttpResponse<String> r = post("application/x-www-form-urlencoded",
-        HttpRequest.BodyPublishers.ofString("a=" + "x".repeat(2000)));
-    assertEquals(413, r.statusCode());
-    Golden.assertMatches("error-too-large.json", r.body());
-    assertEquals("no-store", r.headers().firstValue("Cache-Control").orElseThrow());
-    assertEquals(null, seenForm.get());
-  }
-
-  @Test
-  void aChunkedBodyOverTheLimitGets413JsonToo() {
-    byte[] big = ("a=" + "x".repeat(3000)).getBytes();
-    // An input stream of unknown length makes the client send Transfer-Encoding: chunked.
-    HttpResponse<String> r = post("application/x-www-form-urlencoded",
-        HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)));
-    assertEquals(413, r.statusCode());
-    Golden.assertMatches("error-too-large.json", r.body());
-    assertEquals(null, seenForm.get());
-  }
-
-  @Test
-  void aBodyOfExactlyTheLimitIsReadDeclaredOrChunked() {
-    String body = "a=" + "x".repeat(1024 - 2);
-    assertEquals(200, post("application/x-www-form-urlencoded", HttpRequest.BodyPublishers.ofString(body)).statusCode());
-    assertEquals(1022, seenForm.get().get("a").get(0).length());
-    seenForm.set(null);
-    byte[] raw = body.getBytes();
-    assertEquals(200, post("application/x-www-form-urlencoded",
-        HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(raw))).statusCode());
-    assertEquals(1022, seenForm.get().get("a").get(0).length());
-    byte[] over = (body + "x").getBytes();
-    assertEquals(413, post("application/x-www-form-urlencoded",
-        HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(over))).statusCode());
-  }
-
-  @Test
-  void aChunkedBodyUnderTheLimitIsRead() {
-    byte[] small = "a=1&b=2".getBytes();
-    HttpResponse<String> r = post("application/x-www-form-urlencoded",
-        HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(small)));
-    assertEquals(200, r.statusCode());
-    assertEquals(Map.of("a", List.of("1"), "b", List.of("2")), seenForm.get());
-  }
-
-  @Test
-  void aChunkedBodyOverTheLimitIsRefusedOnARawConnectionToo() {
-    StringBuilder req = new StringBuilder("POST /token HTTP/1.1\r\nHost: t\r\nContent-Type: "
-        + "application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
-    for (int i = 0; i < 3; i++) req.append("200\r\n").append("x".repeat(0x200)).append("\r\n");
-    req.append("0\r\n\r\n");
-    String raw = RawHttp.send(t.server.address("token"), req.toString());
-    assertEquals(413, RawHttp.status(raw), raw);
-    Golden.assertMatches("error-too-large.json", RawHttp.body(raw));
-  }
-
-  @Test
-  void aClientErrorFromTheServiceKeepsItsStatusCodeAndHeaders() {
-    toThrow.set(new ClientError(429, "slow_down", "too many token requests", Map.of("Retry-After", "7")));
-    HttpResponse<String> r = post("application/x-www-form-urlencoded", HttpRequest.BodyPublishers.ofString("a=1"));
-    assertEquals(429, r.statusCode());
-    assertEquals("7", r.headers().firstValue("Retry-After").orElseThrow());
-    assertEquals(Map.of("error", "slow_down", "error_description", "too many token requests"), TestServer.json(r));
+    assertEquals(Map.of("error", "invalid_request", "error_description", "resource is repeated"), TestServer.json(r));
     assertEquals("no-store", r.headers().firstValue("Cache-Control").orElseThrow());
   }
 
   @Test
-  void anUnexpectedExceptionGets500WithARequestIdAndNoStackTrace() {
-    toThrow.set(new IllegalStateException("secret internal detail at com.doit.Something"));
-    HttpResponse<String> r = post("application/x-www-form-urlencoded", HttpRequest.BodyPublishers.ofString("a=1"));
-    assertEquals(500, r.statusCode());
-    String id = r.headers().firstValue("X-Request-Id").orElseThrow();
-    Golden.assertMatches("error-server.json", Map.of("request_id", id), r.body());
-    assertFalse(r.body().contains("secret"));
-    assertFalse(r.body().contains("IllegalState"));
-    assertFalse(r.body().contains("at com."));
+  void requestsRefusedBeforeTheFormIsReadAreAuditedLikeEveryOtherRefusal() {
+    HttpResponse<String> big = post("application/x-www-form-urlencoded", "a=" + "x".repeat(5000));
+    assertEquals(413, big.statusCode());
+    assertEquals("body_too_large", lastAudit().reason());
+    assertEquals(big.headers().firstValue("X-Request-Id").orElseThrow(), lastAudit().requestId());
+    HttpResponse<String> json = post("application/json", "{}");
+    assertEquals(400, json.statusCode());
+    assertEquals("malformed_body", lastAudit().reason());
+    assertEquals(AuditEvent.TOKEN_DENIED, lastAudit().event());
   }
 
   @Test
-  void rolesPassesTheBearerTokenAndAnswersNoStoreJson() {
-    HttpResponse<String> r = t.get("token", "/roles", "Authorization", "Bearer abc.def.ghi");
-    assertEquals(200, r.statusCode());
-    assertEquals("abc.def.ghi", seenBearer.get());
+  void theServicesRefusalsGetTheirStatusesAndHeadersHere() {
+    String alice = sso.idToken("alice@doit.com");
+    HttpResponse<String> grant = post("application/x-www-form-urlencoded", form("not-a-jwt"));
+    assertEquals(400, grant.statusCode());
+    assertEquals("invalid_grant", TestServer.json(grant).get("error"));
+    HttpResponse<String> type = post("application/x-www-form-urlencoded", form(alice).replace("grant_type=", "grant_type=x"));
+    assertEquals(400, type.statusCode());
+    assertEquals("unsupported_grant_type", TestServer.json(type).get("error"));
+    HttpResponse<String> target = post("application/x-www-form-urlencoded", form(alice, "audience=elsewhere"));
+    assertEquals(400, target.statusCode());
+    assertEquals("invalid_target", TestServer.json(target).get("error"));
+    // http.rate-limit = 2/m: the audience refusal took the first permit, this token the second; the next permit
+    // comes half a minute later, and the clock stands still
+    assertEquals(200, post("application/x-www-form-urlencoded", form(alice)).statusCode());
+    HttpResponse<String> limited = post("application/x-www-form-urlencoded", form(alice));
+    assertEquals(429, limited.statusCode(), limited.body());
+    assertEquals("too_many_requests", TestServer.json(limited).get("error"));
+    assertEquals("30", limited.headers().firstValue("Retry-After").orElseThrow());
+    assertEquals("no-store", limited.headers().firstValue("Cache-Control").orElseThrow());
+  }
+
+  @Test
+  void rolesAnswersTheBearersRolesAsNoStoreJson() {
+    HttpResponse<String> r = t.get("token", "/roles", "Authorization", "bearer " + sso.idToken("alice@doit.com"));
+    assertEquals(200, r.statusCode(), r.body());
     assertEquals("no-store", r.headers().firstValue("Cache-Control").orElseThrow());
+    List<?> roles = (List<?>) TestServer.json(r).get("roles");
+    assertEquals(1, roles.size());
+    assertEquals(ACCOUNT, ((Map<?, ?>) roles.get(0)).get("account"));
   }
 
   @Test
-  void rolesWithoutABearerTokenGets401InvalidTokenWithWwwAuthenticate() {
-    for (String[] h : new String[][] {{}, {"Authorization", "Basic abc"}, {"Authorization", "Bearer "}}) {
+  void rolesWithoutAValidBearerTokenGets401InvalidTokenWithWwwAuthenticate() {
+    for (String[] h : new String[][] {{}, {"Authorization", "Basic abc"}, {"Authorization", "Bearer "},
+        {"Authorization", "Bearer abc.def.ghi"}}) {
       HttpResponse<String> r = t.get("token", "/roles", h);
       assertEquals(401, r.statusCode());
       assertEquals("invalid_token", TestServer.json(r).get("error"));
       assertEquals("Bearer", r.headers().firstValue("WWW-Authenticate").orElseThrow());
+      assertEquals("no-store", r.headers().firstValue("Cache-Control").orElseThrow());
     }
-    assertEquals(null, seenBearer.get());
   }
 
   @Test

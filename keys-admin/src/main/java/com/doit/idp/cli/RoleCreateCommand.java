@@ -25,7 +25,8 @@ final class RoleCreateCommand extends CliCommand {
   String account;
 
   @Option(names = "--engineer", required = true, paramLabel = "ENGINEER",
-      description = "The engineer id: the local part of the SSO email, lower case.")
+      description = "The engineer id: the SSO email's local part, or with sso.engineer-id = email the whole address,"
+          + " lower case.")
   String engineer;
 
   @Option(names = "--ttl", paramLabel = "DURATION",
@@ -47,6 +48,11 @@ final class RoleCreateCommand extends CliCommand {
     } catch (IllegalArgumentException e) {
       throw new CliFailure(e.getMessage());
     }
+    Session s = session();
+    // a role for an id no SSO email gives would be one nobody can use
+    s.config().sso().engineerIdProblem(id.engineer()).ifPresent(why -> {
+      throw new CliFailure("--engineer " + id.engineer() + ": no SSO user has this id: " + why);
+    });
     Optional<Duration> window = Optional.ofNullable(ttl).map(CliCommand::ttl);
     Optional<SigningAlgorithm> algorithm;
     try {
@@ -54,7 +60,6 @@ final class RoleCreateCommand extends CliCommand {
     } catch (IllegalArgumentException e) {
       throw new CliFailure("--alg '" + alg + "': " + e.getMessage());
     }
-    Session s = session();
     // A plan the management policy refuses is refused before the key is generated.
     if (provision) s.provisioner().plan(id);
     SupportRole role = s.changer().create(id, window, algorithm, s.actor());

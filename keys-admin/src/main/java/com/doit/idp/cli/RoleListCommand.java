@@ -26,7 +26,7 @@ final class RoleListCommand extends CliCommand {
   void execute() {
     if (account != null && !RoleId.isAccount(account)) throw new CliFailure("--account: account must be 12 digits");
     if (engineer != null && !RoleId.isEngineer(engineer)) {
-      throw new CliFailure("--engineer: engineer must match [a-z0-9][a-z0-9._-]* and be 1..51 characters");
+      throw new CliFailure("--engineer: " + RoleId.ENGINEER_RULE);
     }
     Session s = session();
     Instant now = s.now();

@@ -313,6 +313,17 @@ class RoleCommandsTest {
   }
 
   @Test
+  void onlyAnIdThatAnSsoEmailCanGiveGetsARole() {
+    cli.run("role", "create", "--account", ACCOUNT, "--engineer", "bob@doit.com")
+        .failsWithOneLine("sso.engineer-id");
+    Cli email = new Cli(dir.resolve("email"), store, "sso.engineer-id = email", "sso.allowed-domains = doit.com, doit-intl.com");
+    email.run("role", "create", "--account", ACCOUNT, "--engineer", "bob@doit-intl.com").succeeds();
+    email.run("role", "create", "--account", ACCOUNT, "--engineer", "bob").failsWithOneLine("sso.engineer-id");
+    email.run("role", "create", "--account", ACCOUNT, "--engineer", "bob@evil.com").failsWithOneLine("sso.allowed-domains");
+    assertEquals(1, store.list().size());
+  }
+
+  @Test
   void exactlyMaxActiveRolesMayExistAndOneMoreIsRefused() {
     Cli small = new Cli(dir.resolve("small"), store, "roles.max-active = 3");
     for (String e : List.of("a1", "a2", "a3")) {

@@ -4,6 +4,7 @@ import com.doit.idp.aws.ProvisioningException;
 import com.doit.idp.aws.ProvisioningJson;
 import com.doit.idp.aws.Provisioner;
 import com.doit.idp.aws.Report;
+import com.doit.idp.config.IdpConfig;
 import com.doit.idp.config.Values;
 import com.doit.idp.role.RoleDirectory;
 import com.doit.idp.role.RoleException;
@@ -13,6 +14,7 @@ import com.doit.idp.role.RoleService;
 import com.doit.idp.role.SigningAlgorithm;
 import com.doit.idp.role.SupportRole;
 import com.doit.idp.server.ClientError;
+import com.doit.idp.server.RequestContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -24,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The decisions of the admin API (SPEC.md "Management"): input checks, then {@link RoleService} with actor
+ * The decisions of the admin API (docs/HTTP-API.md): input checks, then {@link RoleService} with actor
  * {@code admin-api}, then a refresh of the {@link RoleDirectory} so this replica serves the change at once (other
  * replicas see it within {@code roles.cache-ttl}). No HTTP here.
  *
@@ -45,26 +47,42 @@ public final class AdminApi {
   static final String NO_PROVISIONING = "provisioning is not configured";
 
   private final RoleService roles;
+  private final RequestAuditLog audit;
   private final RoleDirectory directory;
   private final Clock clock;
   private final Optional<Provisioner> provisioner;
+  private final IdpConfig.Sso sso;
 
-  public AdminApi(RoleService roles, RoleDirectory directory, Clock clock) {
-    this(roles, directory, clock, Optional.empty());
-  }
-
-  /** @param provisioner for {@code "provision": true} and {@code ?deprovision=true} (docs/PROVISIONING.md) */
-  public AdminApi(RoleService roles, RoleDirectory directory, Clock clock, Optional<Provisioner> provisioner) {
+  /**
+   * @param roles the role service, writing its audit lines to {@code audit}
+   * @param audit the log {@code roles} writes to: each act's lines name its request
+   * @param provisioner for {@code "provision": true} and {@code ?deprovision=true} (docs/PROVISIONING.md)
+   * @param sso how SSO emails become engineer ids: a role is created only for an id one can become
+   */
+  public AdminApi(RoleService roles, RequestAuditLog audit, RoleDirectory directory, Clock clock,
+      Optional<Provisioner> provisioner, IdpConfig.Sso sso) {
+    this.sso = sso;
     this.roles = roles;
+    this.audit = audit;
     this.directory = directory;
     this.clock = clock;
     this.provisioner = provisioner;
   }
 
-  /** {@code POST /admin/roles}: creates a role; the answer is the role as {@code keys-admin role create --json}. */
-  public Map<String, Object> create(Map<String, Object> body) {
+  /**
+   * {@code POST /admin/roles}: creates a role; the answer is the role as {@code keys-admin role create --json}. Its
+   * audit lines carry {@code ctx}'s request id and client address, as those of every act below.
+   */
+  public Map<String, Object> create(Map<String, Object> body, RequestContext ctx) {
+    return audit.during(ctx, () -> create(body));
+  }
+
+  private Map<String, Object> create(Map<String, Object> body) {
     onlyFields(body, CREATE_FIELDS);
     RoleId id = roleId(string(body, "account", true), string(body, "engineer", true));
+    sso.engineerIdProblem(id.engineer()).ifPresent(why -> {
+      throw invalid("no SSO user has engineer id " + id.engineer() + ": " + why);
+    });
     Optional<Duration> ttl = Optional.ofNullable(string(body, "ttl", false)).map(AdminApi::ttl);
     Optional<SigningAlgorithm> alg = Optional.ofNullable(string(body, "algorithm", false)).map(a -> {
       try {
@@ -103,7 +121,12 @@ public final class AdminApi {
   }
 
   /** {@code DELETE /admin/roles/<account>/<engineer>[?deprovision=true]}: deletes the role's keys from the HSM. */
-  public Map<String, Object> revoke(String account, String engineer, Map<String, ? extends List<String>> query) {
+  public Map<String, Object> revoke(String account, String engineer, Map<String, ? extends List<String>> query,
+      RequestContext ctx) {
+    return audit.during(ctx, () -> revoke(account, engineer, query));
+  }
+
+  private Map<String, Object> revoke(String account, String engineer, Map<String, ? extends List<String>> query) {
     RoleId id = pathRoleId(account, engineer);
     for (String name : query.keySet()) {
       if (!name.equals("deprovision")) throw invalid("unknown query parameter " + name);
@@ -134,7 +157,11 @@ public final class AdminApi {
   }
 
   /** {@code POST /admin/roles/<account>/<engineer>/extend {"ttl"}}: the window ends ttl from now. */
-  public Map<String, Object> extend(String account, String engineer, Map<String, Object> body) {
+  public Map<String, Object> extend(String account, String engineer, Map<String, Object> body, RequestContext ctx) {
+    return audit.during(ctx, () -> extend(account, engineer, body));
+  }
+
+  private Map<String, Object> extend(String account, String engineer, Map<String, Object> body) {
     RoleId id = pathRoleId(account, engineer);
     onlyFields(body, EXTEND_FIELDS);
     Duration ttl = ttl(string(body, "ttl", true));
@@ -144,7 +171,11 @@ public final class AdminApi {
   }
 
   /** {@code POST /admin/roles/<account>/<engineer>/rotate}: starts a staged rotation. */
-  public Map<String, Object> rotate(String account, String engineer) {
+  public Map<String, Object> rotate(String account, String engineer, RequestContext ctx) {
+    return audit.during(ctx, () -> rotate(account, engineer));
+  }
+
+  private Map<String, Object> rotate(String account, String engineer) {
     RoleId id = pathRoleId(account, engineer);
     SupportRole role = run(() -> roles.rotate(id, ACTOR));
     refresh();
@@ -240,9 +271,7 @@ public final class AdminApi {
 
   private static RoleId roleId(String account, String engineer) {
     if (!RoleId.isAccount(account)) throw invalid("account must be 12 digits");
-    if (!RoleId.isEngineer(engineer)) {
-      throw invalid("engineer must match [a-z0-9][a-z0-9._-]* and be 1..51 characters");
-    }
+    if (!RoleId.isEngineer(engineer)) throw invalid(RoleId.ENGINEER_RULE);
     return new RoleId(account, engineer);
   }
 

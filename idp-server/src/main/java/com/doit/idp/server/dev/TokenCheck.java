@@ -1,5 +1,7 @@
 package com.doit.idp.server.dev;
 
+import com.doit.idp.config.Loopback;
+import com.doit.idp.role.RoleId;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -20,10 +22,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -71,7 +71,6 @@ public final class TokenCheck {
       JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
       JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512);
 
-  private static final Pattern ENGINEER = Pattern.compile("[a-z0-9][a-z0-9._-]{0,50}");
   private static final Pattern SOURCE_IDENTITY = Pattern.compile("[\\w+=,.@-]{2,64}");
   private static final Pattern ROLE_PATH = Pattern.compile(".*/([0-9]{12})/([^/]+)");
   private static final Pattern MAX_AGE = Pattern.compile("max-age\\s*=\\s*\"?([0-9]+)\"?");
@@ -257,7 +256,7 @@ public final class TokenCheck {
         fail("iss", s + " ends with a slash");
         return Optional.empty();
       }
-      boolean loopback = isLoopback(u.getHost());
+      boolean loopback = Loopback.isLoopbackHost(u.getHost());
       if ("https".equals(u.getScheme())) {
         if (u.getPort() != -1 && !loopback) {
           fail("iss", s + " has a port: a published issuer never has one (aws-sts-rules.md 1)");
@@ -305,8 +304,8 @@ public final class TokenCheck {
       }
 
       Object sub = claims.get("sub");
-      expect(sub instanceof String s && ENGINEER.matcher(s).matches(), "sub", String.valueOf(sub),
-          sub == null ? "missing: STS requires it" : "'" + sub + "' is not an engineer id [a-z0-9][a-z0-9._-]{0,50}");
+      expect(sub instanceof String s && RoleId.isEngineer(s), "sub", String.valueOf(sub),
+          sub == null ? "missing: STS requires it" : "'" + sub + "' is not an engineer id: " + RoleId.ENGINEER_RULE);
       Object source = claims.get(SOURCE_IDENTITY_CLAIM);
       if (!(source instanceof String s) || !SOURCE_IDENTITY.matcher(s).matches()) {
         fail("source identity", source == null ? "missing " + SOURCE_IDENTITY_CLAIM
@@ -365,7 +364,7 @@ public final class TokenCheck {
         fail("jwks_uri", "'" + j + "' is not an absolute URL");
         return Optional.empty();
       }
-      if ("https".equals(u.getScheme()) || ("http".equals(u.getScheme()) && isLoopback(u.getHost()))) {
+      if ("https".equals(u.getScheme()) || ("http".equals(u.getScheme()) && Loopback.isLoopbackHost(u.getHost()))) {
         ok("jwks_uri", j);
         return Optional.of(u);
       }
@@ -523,15 +522,5 @@ public final class TokenCheck {
 
   private record Fetched(HttpResponse<InputStream> response, String body) {}
 
-  private static boolean isLoopback(String host) {
-    if (host.equals("localhost")) return true;
-    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    // only literal addresses: never resolve a name here
-    if (!h.matches("[0-9.]+") && !h.contains(":")) return false;
-    try {
-      return InetAddress.getByName(h).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
-    }
-  }
+
 }

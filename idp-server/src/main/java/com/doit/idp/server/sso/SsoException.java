@@ -23,8 +23,10 @@ public final class SsoException extends RuntimeException {
     BAD_SIGNATURE("bad_signature"),
     WRONG_ISSUER("wrong_issuer"),
     WRONG_AUDIENCE("wrong_audience"),
-    /** {@code exp} or {@code iat} absent. */
+    /** {@code exp}, {@code iat} or {@code sub} absent (or {@code sub} not a non-empty string). */
     MISSING_CLAIM("missing_claim"),
+    /** A claim of {@code sso.required-claims} absent, not a string, or not exactly the configured value. */
+    REQUIRED_CLAIM("required_claim"),
     EXPIRED("expired"),
     NOT_YET_VALID("not_yet_valid"),
     ISSUED_IN_FUTURE("issued_in_future"),

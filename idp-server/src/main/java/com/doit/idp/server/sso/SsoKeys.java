@@ -1,5 +1,6 @@
 package com.doit.idp.server.sso;
 
+import com.doit.idp.config.Loopback;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKMatcher;
@@ -122,23 +123,27 @@ final class SsoKeys {
       log.error("sso-discovery-wrong-issuer: the document at {} names another issuer", url);
       throw new SsoException(SsoException.Reason.SSO_UNAVAILABLE, "the SSO issuer is misconfigured");
     }
-    Object jwks = doc.get("jwks_uri");
-    try {
-      URI u = jwks instanceof String s ? new URI(s) : null;
-      if (u == null || u.getHost() == null || !(u.getScheme().equals("https")
-          || (u.getScheme().equals("http") && isLoopback(u.getHost())))) {
-        throw new IllegalArgumentException("not https");
-      }
-      return u.toURL();
-    } catch (Exception e) {
+    URL jwksUri = jwksUri(doc.get("jwks_uri"));
+    if (jwksUri == null) {
       log.error("sso-discovery-bad-jwks-uri: {} has no https jwks_uri", url);
       throw new SsoException(SsoException.Reason.SSO_UNAVAILABLE, "the SSO issuer is misconfigured");
     }
+    return jwksUri;
   }
 
-  /** Plain http only to a loopback address, as {@code sso.issuer} (the development issuer). */
-  static boolean isLoopback(String host) {
-    return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+  /**
+   * The discovery document's {@code jwks_uri} if it is {@code https://}, or {@code http://} on a loopback address
+   * (as {@code sso.issuer} may be: the development issuer); else null.
+   */
+  static URL jwksUri(Object value) {
+    try {
+      URI u = value instanceof String s ? new URI(s) : null;
+      if (u == null || u.getHost() == null || u.getScheme() == null) return null;
+      if (!(u.getScheme().equals("https") || (u.getScheme().equals("http") && Loopback.isLoopbackHost(u.getHost())))) return null;
+      return u.toURL();
+    } catch (Exception e) {
+      return null;
+    }
   }
 
   /** Nimbus's retriever, bounded, and refusing redirects: the issuer serves its documents itself. */

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -31,10 +32,17 @@ public final class EngineerRateLimiter {
         .build();
   }
 
-  /** Takes one permit for the engineer; empty when granted, else how long until the next permit. */
+  /** Takes one permit for the engineer now; empty when granted, else how long until the next permit. */
   public Optional<Duration> acquire(String engineer) {
-    Bucket b = buckets.get(engineer, e -> new Bucket(limit, clock.millis()));
-    return b.take(limit, clock.millis());
+    return acquire(engineer, clock.instant());
+  }
+
+  /** Takes one permit for the engineer at {@code now} (the caller's one clock reading for its request). */
+  public Optional<Duration> acquire(String engineer, Instant now) {
+    long millis = now.toEpochMilli();
+    Bucket b = buckets.getIfPresent(engineer);
+    if (b == null) b = buckets.get(engineer, e -> new Bucket(limit, millis)); // the lambda only for a new engineer
+    return b.take(limit, millis);
   }
 
   /**

@@ -4,7 +4,6 @@ import com.doit.idp.role.HsmException;
 import com.doit.idp.role.RoleDirectory;
 import com.doit.idp.role.RoleNames;
 import com.doit.idp.role.SupportRole;
-import com.doit.idp.server.ClientError;
 import com.doit.idp.server.sso.SsoException;
 import com.doit.idp.server.sso.SsoVerifier;
 import com.doit.idp.server.sso.VerifiedEngineer;
@@ -14,14 +13,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The decisions of {@code GET /roles} (SPEC.md): the caller's active roles, the caller being whoever the SSO ID
- * token in {@code Authorization: Bearer} names. A missing or refused token is 401 {@code invalid_token} with
- * {@code WWW-Authenticate: Bearer}; an unreachable SSO issuer or a stale role directory is 503
- * {@code temporarily_unavailable}. Thread-safe.
+ * The decisions of {@code GET /roles} (docs/TOKEN-EXCHANGE.md): the caller's active roles, the caller being whoever
+ * the SSO ID token in {@code Authorization: Bearer} names. A missing or refused token is {@code invalid_token}; an
+ * unreachable SSO issuer is {@code temporarily_unavailable}; a stale role directory propagates as
+ * {@link HsmException}. No HTTP here. Thread-safe.
  */
 public final class RoleListService {
-  private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer");
-
   private final SsoVerifier sso;
   private final RoleDirectory roles;
   private final RoleNames names;
@@ -32,39 +29,28 @@ public final class RoleListService {
     this.names = names;
   }
 
-  /** The token of an {@code Authorization} header value {@code Bearer <token>} (RFC 6750 2.1); null when there is none. */
-  public static String bearerToken(String authorization) {
-    if (authorization == null || authorization.length() < 7) return null;
-    if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return null;
-    String token = authorization.substring(7).trim();
-    return token.isEmpty() ? null : token;
-  }
-
   /**
    * The caller's active roles, ordered by account: each {@code {"account", "role_arn", "issuer", "expires_at"}},
-   * {@code expires_at} an RFC 3339 UTC time in whole seconds.
+   * {@code expires_at} an RFC 3339 UTC time in whole seconds. Empty when the caller has none.
    *
    * @param bearerSsoToken the SSO ID token, or null when the request carried none
-   * @throws ClientError 401 {@code invalid_token}, or 503 {@code temporarily_unavailable}
+   * @throws OAuthError {@code invalid_token} or {@code temporarily_unavailable}
+   * @throws HsmException when the role directory has not been refreshed within {@code roles.cache-ttl}
    */
   public List<Map<String, Object>> rolesFor(String bearerSsoToken) {
     if (bearerSsoToken == null || bearerSsoToken.isEmpty()) {
-      throw new ClientError(401, "invalid_token", "an SSO ID token is required: Authorization: Bearer <token>", CHALLENGE);
+      throw new OAuthError(OAuthError.Code.INVALID_TOKEN, "an SSO ID token is required: Authorization: Bearer <token>");
     }
     VerifiedEngineer engineer;
     try {
       engineer = sso.verify(bearerSsoToken);
     } catch (SsoException e) {
-      if (e.unavailable()) throw unavailable("the SSO issuer cannot be reached: retry later");
-      throw new ClientError(401, "invalid_token", e.getMessage(), CHALLENGE);
+      if (e.unavailable()) {
+        throw new OAuthError(OAuthError.Code.TEMPORARILY_UNAVAILABLE, "the SSO issuer cannot be reached: retry later");
+      }
+      throw new OAuthError(OAuthError.Code.INVALID_TOKEN, e.getMessage());
     }
-    List<SupportRole> active;
-    try {
-      active = roles.activeFor(engineer.engineer());
-    } catch (HsmException e) {
-      throw unavailable("the role directory is unavailable: retry later");
-    }
-    return active.stream().map(this::json).toList();
+    return roles.activeFor(engineer.engineer()).stream().map(this::json).toList();
   }
 
   private Map<String, Object> json(SupportRole r) {
@@ -74,10 +60,5 @@ public final class RoleListService {
     m.put("issuer", names.issuer(r.id()));
     m.put("expires_at", r.expiresAt().truncatedTo(ChronoUnit.SECONDS).toString());
     return m;
-  }
-
-  private static ClientError unavailable(String description) {
-    return new ClientError(503, "temporarily_unavailable", description,
-        Map.of("Retry-After", TokenExchangeService.RETRY_AFTER_UNAVAILABLE));
   }
 }

@@ -9,7 +9,7 @@ import com.doit.idp.role.RoleId;
 import com.doit.idp.role.RoleKeyStore;
 import com.doit.idp.role.RoleNames;
 import com.doit.idp.role.SupportRole;
-import com.doit.idp.server.ClientError;
+import com.doit.idp.server.RequestContext;
 import com.doit.idp.server.sso.SsoException;
 import com.doit.idp.server.sso.SsoVerifier;
 import com.doit.idp.server.sso.VerifiedEngineer;
@@ -17,37 +17,45 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The decisions of {@code POST /token} (SPEC.md "Token: POST /token", RFC 8693): form, SSO token, rate limit,
- * target, role, then minting. No HTTP here: the handler passes the decoded form and writes what comes back.
+ * The decisions of {@code POST /token} (docs/TOKEN-EXCHANGE.md, RFC 8693): form, SSO token, rate limit, target,
+ * role, then minting. No HTTP here: the handler passes the decoded form and writes what comes back; refusals are
+ * {@link OAuthError}s, whose codes the web layer alone turns into statuses.
  *
  * <p>Order, and the answer at each step:
  * <ol>
  *   <li>form ({@link TokenRequest}): {@code unsupported_grant_type}, {@code invalid_request};
- *   <li>the SSO token ({@link SsoVerifier}): {@code invalid_grant} with the verifier's reason, or 503
+ *   <li>the SSO token ({@link SsoVerifier}): {@code invalid_grant} with the verifier's reason, or
  *       {@code temporarily_unavailable} when the SSO issuer cannot be read;
- *   <li>the engineer's rate limit: 429 {@code too_many_requests} with {@code Retry-After} (after the SSO check,
- *       because the limit is per engineer: requests without a valid SSO token are not limited here);
+ *   <li>the engineer's rate limit: {@code too_many_requests} with a retry-after (after the SSO check, because the
+ *       limit is per engineer: requests without a valid SSO token are not limited here);
  *   <li>the target: {@code invalid_target} when {@code audience} is not {@code issuer.audience}, {@code resource}
  *       is not a role ARN, its role name is not {@code <prefix><this engineer>}, or this engineer has no active role
  *       in that account. The role looked up is always (ARN's account, verified engineer): the engineer in the
  *       request is never taken from the ARN, so nobody obtains another engineer's role;
- *   <li>minting ({@link TokenMinter}): 503 {@code temporarily_unavailable} when the HSM cannot sign or the role
- *       directory is stale.
+ *   <li>minting ({@link TokenMinter}): an {@link HsmException} (the HSM cannot sign, or the role directory is
+ *       stale) propagates as itself, after its audit line.
  * </ol>
- * Every outcome writes one audit line before this returns or throws: {@code token.issued} (engineer, account,
- * kid, jti, request id, remote address) or {@code token.denied} with the reason; never a token. Every refusal is a
- * {@link ClientError}; anything else (a bug, an audit log that cannot be written) propagates as itself.
+ * The clock is read once per request: the SSO token's times, the rate limit, the role's window and the minted
+ * token's {@code iat}/{@code exp} are all judged at that one instant, so a grant window that closes while the
+ * request runs is {@code invalid_target}, never a half-decided request (docs/TOKEN-EXCHANGE.md).
+ *
+ * <p>Every outcome writes one audit line before this returns or throws: {@code token.issued} (engineer, account,
+ * kid, jti, request id, remote address) or {@code token.denied} with the reason; never a token. Anything else (a
+ * bug, an audit log that cannot be written) propagates as itself.
  *
  * <p>Thread-safe.
  */
 public final class TokenExchangeService {
-  /** Seconds a client should wait after a 503 before trying again. */
-  static final String RETRY_AFTER_UNAVAILABLE = "5";
+  /** Audit reason of a request whose body was over {@code http.max-body} ({@link #refusedBeforeParsing}). */
+  public static final String BODY_TOO_LARGE = "body_too_large";
+  /** Audit reason of a request whose body was not a well-formed form ({@link #refusedBeforeParsing}). */
+  public static final String MALFORMED_BODY = "malformed_body";
 
   private final SsoVerifier sso;
   private final RoleDirectory roles;
@@ -84,16 +92,20 @@ public final class TokenExchangeService {
    * Exchanges an SSO ID token for a token of one support role.
    *
    * @param form the decoded form body: each parameter name with its values in order
-   * @throws ClientError for every refusal (status, RFC 6749 code, description, headers)
+   * @throws OAuthError for every refusal
+   * @throws HsmException when the HSM cannot sign or the role directory is stale
    */
   public TokenResponse exchange(Map<String, List<String>> form, RequestContext ctx) {
     Timer.Sample sample = metrics.startExchange();
-    Attempt a = new Attempt(ctx);
+    Attempt a = new Attempt(ctx, clock.instant());
     try {
       return decide(form, a);
     } catch (Refusal r) {
       deny(a, r.reason);
       throw r.error;
+    } catch (HsmException e) {
+      deny(a, "hsm_unavailable");
+      throw e;
     } catch (RuntimeException e) {
       deny(a, "server_error");
       throw e;
@@ -106,19 +118,18 @@ public final class TokenExchangeService {
     TokenRequest request;
     try {
       request = TokenRequest.parse(form);
-    } catch (ClientError e) {
-      throw new Refusal(e.error(), e);
+    } catch (OAuthError e) {
+      throw new Refusal(e.code().code(), e);
     }
-    VerifiedEngineer engineer = verify(request.subjectToken());
+    VerifiedEngineer engineer = verify(request.subjectToken(), a.now);
     a.engineer = engineer.engineer();
     Optional<RoleArn> arn = RoleArn.parse(request.resource());
     arn.ifPresent(r -> a.account = r.account());
 
-    Optional<Duration> wait = limiter.acquire(engineer.engineer());
+    Optional<Duration> wait = limiter.acquire(engineer.engineer(), a.now);
     if (wait.isPresent()) {
-      long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
-      throw new Refusal("rate_limited", new ClientError(429, "too_many_requests",
-          "too many token requests: retry later", Map.of("Retry-After", Long.toString(seconds))));
+      throw new Refusal("rate_limited", new OAuthError(OAuthError.Code.TOO_MANY_REQUESTS,
+          "too many token requests: retry later", wait.get()));
     }
     if (request.audience().isPresent() && !request.audience().get().equals(names.audience())) {
       throw target("invalid_audience", "audience must be " + names.audience());
@@ -130,49 +141,45 @@ public final class TokenExchangeService {
       throw target("foreign_role", "resource is not your support role: it must be role/" + names.roleName(id));
     }
     if (!TokenMinter.isSourceIdentity(engineer.engineer())) {
-      // aws-sts-rules.md 4: a source identity has at least 2 characters
-      throw new Refusal("bad_engineer_id", new ClientError(400, "invalid_grant",
+      // STS takes a source identity of 2..64 characters (docs/ARCHITECTURE.md "What AWS STS demands")
+      throw new Refusal("bad_engineer_id", new OAuthError(OAuthError.Code.INVALID_GRANT,
           "your engineer id is too short to be an AWS source identity"));
     }
-    MintedToken token;
-    try {
-      SupportRole role = roles.active(id)
-          .filter(r -> r.expiresAt().getEpochSecond() > clock.instant().getEpochSecond())
-          .orElseThrow(() -> target("no_active_role", "you have no active support role in this account"));
-      token = minter.mint(engineer, role);
-    } catch (HsmException e) {
-      throw new Refusal("hsm_unavailable", new ClientError(503, "temporarily_unavailable",
-          "the signing service is unavailable: retry later", Map.of("Retry-After", RETRY_AFTER_UNAVAILABLE)));
-    }
+    // Active at this request's instant, for at least the whole second the minted token's iat names: a window that
+    // ends within it would give a token that expires when it is issued.
+    SupportRole role = roles.active(id, a.now)
+        .filter(r -> r.expiresAt().getEpochSecond() > a.now.getEpochSecond())
+        .orElseThrow(() -> target("no_active_role", "you have no active support role in this account"));
+    MintedToken token = minter.mint(engineer, role, a.now);
     a.kid = token.kid();
     audit.write(a.event(AuditEvent.TOKEN_ISSUED).jti(token.jti()));
-    metrics.issued(token.algorithm().name());
+    metrics.issued(token.algorithm());
     return new TokenResponse(token.token(), token.lifetimeSeconds());
   }
 
-  private VerifiedEngineer verify(String subjectToken) {
+  private VerifiedEngineer verify(String subjectToken, Instant now) {
     try {
-      return sso.verify(subjectToken);
+      return sso.verify(subjectToken, now);
     } catch (SsoException e) {
       if (e.unavailable()) {
-        throw new Refusal(e.reason().code(), new ClientError(503, "temporarily_unavailable",
-            "the SSO issuer cannot be reached: retry later", Map.of("Retry-After", RETRY_AFTER_UNAVAILABLE)));
+        throw new Refusal(e.reason().code(), new OAuthError(OAuthError.Code.TEMPORARILY_UNAVAILABLE,
+            "the SSO issuer cannot be reached: retry later"));
       }
-      throw new Refusal(e.reason().code(), new ClientError(400, "invalid_grant", e.getMessage()));
+      throw new Refusal(e.reason().code(), new OAuthError(OAuthError.Code.INVALID_GRANT, e.getMessage()));
     }
   }
 
   private static Refusal target(String reason, String description) {
-    return new Refusal(reason, new ClientError(400, "invalid_target", description));
+    return new Refusal(reason, new OAuthError(OAuthError.Code.INVALID_TARGET, description));
   }
 
   /**
-   * Audits a token request that the HTTP layer refused before its form could be read: reason {@code body_too_large}
-   * (413) or {@code malformed_body} (wrong content type, bad encoding, too many parameters). One {@code token.denied}
-   * line, as for every other refusal.
+   * Audits a token request that the HTTP layer refused before its form could be read: {@link #BODY_TOO_LARGE} or
+   * {@link #MALFORMED_BODY} (wrong content type, bad encoding, too many parameters). One {@code token.denied} line,
+   * as for every other refusal.
    */
-  public void refusedBeforeParsing(ClientError error, RequestContext ctx) {
-    deny(new Attempt(ctx), error.status() == 413 ? "body_too_large" : "malformed_body");
+  public void refusedBeforeParsing(String reason, RequestContext ctx) {
+    deny(new Attempt(ctx, clock.instant()), reason);
   }
 
   private void deny(Attempt a, String reason) {
@@ -180,20 +187,21 @@ public final class TokenExchangeService {
     audit.write(a.event(AuditEvent.TOKEN_DENIED).reason(reason));
   }
 
-  /** What is known so far of one request, for its audit line. Confined to the request's thread. */
-  private final class Attempt {
+  /** What is known so far of one request, for its audit line, and its one clock reading. Confined to its thread. */
+  private static final class Attempt {
     final RequestContext ctx;
+    final Instant now;
     String engineer;
     String account;
     String kid;
 
-    Attempt(RequestContext ctx) {
+    Attempt(RequestContext ctx, Instant now) {
       this.ctx = ctx;
+      this.now = now;
     }
 
     AuditEvent event(String name) {
-      return AuditEvent.of(clock.instant(), name).role(account, engineer).kid(kid)
-          .request(ctx.requestId(), ctx.remoteAddr());
+      return new AuditEvent(now, name, engineer, account, kid, null, null, ctx.requestId(), ctx.remoteAddr(), null);
     }
   }
 
@@ -201,9 +209,9 @@ public final class TokenExchangeService {
   private static final class Refusal extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final String reason;
-    final ClientError error;
+    final OAuthError error;
 
-    Refusal(String reason, ClientError error) {
+    Refusal(String reason, OAuthError error) {
       super(reason, null, false, false);
       this.reason = reason;
       this.error = error;

@@ -1,8 +1,13 @@
 package com.doit.idp.server.token;
 
+import com.doit.idp.role.SigningAlgorithm;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * The token path's meters, named in Micrometer's dotted style; the Prometheus registry writes them as
@@ -21,6 +26,8 @@ public final class TokenMetrics {
   private final MeterRegistry registry;
   private final Timer exchange;
   private final Timer sign;
+  private final Map<SigningAlgorithm, Counter> issued = new EnumMap<>(SigningAlgorithm.class);
+  private final ConcurrentMap<String, Counter> refused = new ConcurrentHashMap<>();
 
   public TokenMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -28,15 +35,20 @@ public final class TokenMetrics {
         .publishPercentiles(0.5, 0.95, 0.99).register(registry);
     this.sign = Timer.builder(HSM_OPERATION).description("HSM operation latency").tag("operation", "sign")
         .register(registry);
+    for (SigningAlgorithm alg : SigningAlgorithm.values()) {
+      issued.put(alg, Counter.builder(TOKENS_ISSUED).description("tokens minted").tag("alg", alg.name())
+          .register(registry));
+    }
   }
 
-  void issued(String alg) {
-    Counter.builder(TOKENS_ISSUED).description("tokens minted").tag("alg", alg).register(registry).increment();
+  void issued(SigningAlgorithm alg) {
+    issued.get(alg).increment();
   }
 
   void refused(String reason) {
-    Counter.builder(TOKENS_REFUSED).description("token requests refused, by reason").tag("reason", reason)
-        .register(registry).increment();
+    // registered once per reason, not looked up (a builder and a tag list) on every refusal
+    refused.computeIfAbsent(reason, r -> Counter.builder(TOKENS_REFUSED).description("token requests refused, by reason")
+        .tag("reason", r).register(registry)).increment();
   }
 
   Timer.Sample startExchange() {

@@ -6,6 +6,8 @@ import com.doit.idp.role.RoleKeyStore;
 import com.doit.idp.role.RoleNames;
 import com.doit.idp.role.SupportRole;
 import com.doit.idp.server.sso.VerifiedEngineer;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSHeader;
@@ -18,14 +20,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-import java.util.regex.Pattern;
 
 /**
- * The token minter: (engineer, role) in, a token signed in the HSM out (SPEC.md "The minted token").
+ * The token minter: (engineer, role) in, a token signed in the HSM out (docs/ARCHITECTURE.md "The request path", step 5).
  *
  * <p>Header {@code alg}, {@code kid}, {@code typ: JWT}; the key is the role's signing key now, chosen by the role's
  * rotation state and named by its {@code kid} (never picked by algorithm). Claims {@code iss} (the role's issuer),
- * {@code sub} (the engineer id), {@code aud} (a single string, aws-sts-rules.md 4), {@code iat}, {@code nbf},
+ * {@code sub} (the engineer id), {@code aud} (a single string, as STS demands: docs/ARCHITECTURE.md "What AWS STS demands"), {@code iat}, {@code nbf},
  * {@code exp}, all whole seconds, {@code jti} (128 random bits), {@code email} and
  * {@code https://aws.amazon.com/source_identity} (the engineer id). {@code exp} is {@code iat + tokens.lifetime},
  * but never after the end of the role's grant window: an expired role mints nothing, and a token outliving its
@@ -36,9 +37,9 @@ import java.util.regex.Pattern;
  */
 public final class TokenMinter {
   public static final String SOURCE_IDENTITY_CLAIM = "https://aws.amazon.com/source_identity";
-  /** aws-sts-rules.md 4: a source identity is 2..64 characters of {@code [\w+=,.@-]}. */
-  private static final Pattern SOURCE_IDENTITY = Pattern.compile("[\\w+=,.@-]{2,64}");
-  /** aws-sts-rules.md 4: STS takes tokens of at most 20,000 characters. */
+  /** A role key's header is the same for every token it signs: kept, with its base64url, by kid. */
+  private static final int MAX_HEADERS = 10_000;
+  /** STS takes tokens of at most 20,000 characters. */
   static final int MAX_TOKEN_CHARS = 20_000;
 
   private final RoleKeyStore store;
@@ -47,6 +48,7 @@ public final class TokenMinter {
   private final Clock clock;
   private final TokenMetrics metrics;
   private final SecureRandom random = new SecureRandom();
+  private final Cache<String, JWSHeader> headers = Caffeine.newBuilder().maximumSize(MAX_HEADERS).build();
 
   public TokenMinter(RoleKeyStore store, RoleNames names, Duration lifetime, Clock clock, TokenMetrics metrics) {
     if (lifetime.getSeconds() < 1 || lifetime.getNano() != 0) throw new IllegalArgumentException("lifetime must be whole seconds");
@@ -57,19 +59,42 @@ public final class TokenMinter {
     this.metrics = metrics;
   }
 
-  /** True when STS accepts the engineer id as a source identity (a one-character id is a valid engineer id but not this). */
+  /**
+   * True when STS accepts the engineer id as a source identity: 2..64 characters of {@code [\w+=,.@-]}
+   * (docs/ARCHITECTURE.md "What AWS STS demands"). A one-character id is a valid engineer id but not this.
+   */
   public static boolean isSourceIdentity(String engineer) {
-    return engineer != null && SOURCE_IDENTITY.matcher(engineer).matches();
+    if (engineer == null || engineer.length() < 2 || engineer.length() > 64) return false;
+    for (int i = 0; i < engineer.length(); i++) {
+      if (!isIamNameChar(engineer.charAt(i))) return false;
+    }
+    return true;
   }
 
+  /** {@code [\w+=,.@-]}: a character of IAM role names, role session names and source identities. */
+  static boolean isIamNameChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+        || "+=,.@-".indexOf(c) >= 0;
+  }
+
+  /** {@link #mint(VerifiedEngineer, SupportRole, Instant)} at the clock's instant. */
   public MintedToken mint(VerifiedEngineer engineer, SupportRole role) {
+    return mint(engineer, role, clock.instant());
+  }
+
+  /**
+   * Mints a token issued at {@code now}, the caller's one clock reading for its request: the signing key and the
+   * token's times are chosen at that instant, so a caller that checked the role at {@code now} gets a token.
+   *
+   * @throws IllegalArgumentException when the role is not the engineer's or has no signing key at {@code now}
+   */
+  public MintedToken mint(VerifiedEngineer engineer, SupportRole role, Instant now) {
     if (!role.id().engineer().equals(engineer.engineer())) {
       throw new IllegalArgumentException("role " + role.id() + " is not engineer " + engineer.engineer() + "'s");
     }
     if (!isSourceIdentity(engineer.engineer())) {
       throw new IllegalArgumentException("engineer id is not a valid AWS source identity (2..64 characters)");
     }
-    Instant now = clock.instant();
     RoleKey key = role.signingKey(now).orElseThrow(() -> new IllegalArgumentException("role " + role.id() + " has no signing key now"));
     Instant iat = Instant.ofEpochSecond(now.getEpochSecond());
     Instant exp = iat.plus(lifetime);
@@ -80,7 +105,7 @@ public final class TokenMinter {
     byte[] jtiBytes = new byte[16];
     random.nextBytes(jtiBytes);
     String jti = Base64URL.encode(jtiBytes).toString();
-    JWSHeader header = new JWSHeader.Builder(key.algorithm().jws()).keyID(key.kid()).type(JOSEObjectType.JWT).build();
+    JWSHeader header = header(key);
     JWTClaimsSet claims = new JWTClaimsSet.Builder()
         .issuer(names.issuer(role.id()))
         .subject(engineer.engineer())
@@ -97,6 +122,23 @@ public final class TokenMinter {
     String token = jwt.serialize();
     if (token.length() > MAX_TOKEN_CHARS) throw new IllegalStateException("minted token longer than STS accepts");
     return new MintedToken(token, key.kid(), jti, key.algorithm(), iat, exp);
+  }
+
+  /**
+   * {@code {"alg", "kid", "typ": "JWT"}} of the key, parsed back from its own base64url so that nimbus keeps that
+   * encoding and does not write the header's JSON again for every token.
+   */
+  private JWSHeader header(RoleKey key) {
+    JWSHeader h = headers.getIfPresent(key.kid());
+    if (h != null) return h;
+    JWSHeader built = new JWSHeader.Builder(key.algorithm().jws()).keyID(key.kid()).type(JOSEObjectType.JWT).build();
+    try {
+      h = JWSHeader.parse(built.toBase64URL());
+    } catch (java.text.ParseException e) {
+      throw new IllegalStateException("a header nimbus wrote does not parse", e);
+    }
+    headers.put(key.kid(), h);
+    return h;
   }
 
   private void sign(SignedJWT jwt, JWSSigner signer) {

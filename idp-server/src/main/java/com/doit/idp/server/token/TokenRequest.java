@@ -1,6 +1,5 @@
 package com.doit.idp.server.token;
 
-import com.doit.idp.server.ClientError;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,14 +26,14 @@ record TokenRequest(String subjectToken, String resource, Optional<String> audie
   static final Set<String> SUBJECT_TOKEN_TYPES =
       Set.of("urn:ietf:params:oauth:token-type:id_token", "urn:ietf:params:oauth:token-type:jwt");
   static final String REQUESTED_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
-  /** A role ARN is at most 2048 characters (aws-sts-rules.md 5); ours are far shorter. */
+  /** A role ARN is at most 2048 characters (STS's limit on RoleArn); ours are far shorter. */
   private static final int MAX_RESOURCE = 2048;
 
   static TokenRequest parse(Map<String, List<String>> form) {
     Optional<String> grantType = single(form, "grant_type");
     if (grantType.isEmpty()) throw invalid("grant_type is missing");
     if (!grantType.get().equals(GRANT_TYPE)) {
-      throw new ClientError(400, "unsupported_grant_type", "grant_type must be " + GRANT_TYPE);
+      throw new OAuthError(OAuthError.Code.UNSUPPORTED_GRANT_TYPE, "grant_type must be " + GRANT_TYPE);
     }
     String subjectToken = single(form, "subject_token").orElseThrow(() -> invalid("subject_token is missing"));
     String subjectTokenType = single(form, "subject_token_type")
@@ -64,8 +63,8 @@ record TokenRequest(String subjectToken, String resource, Optional<String> audie
     return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v);
   }
 
-  private static ClientError invalid(String description) {
-    return new ClientError(400, "invalid_request", description);
+  private static OAuthError invalid(String description) {
+    return new OAuthError(OAuthError.Code.INVALID_REQUEST, description);
   }
 
   @Override

@@ -14,7 +14,7 @@ public record TokenResponse(String accessToken, long expiresIn) {
   /** RFC 8693 2.2.1: the token is not an OAuth access token for a resource server. */
   public static final String TOKEN_TYPE = "N_A";
 
-  /** The response body of SPEC.md "Token: POST /token" (to be sent with {@code Cache-Control: no-store}). */
+  /** The response body of {@code POST /token} (docs/HTTP-API.md) (to be sent with {@code Cache-Control: no-store}). */
   public Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("access_token", accessToken);

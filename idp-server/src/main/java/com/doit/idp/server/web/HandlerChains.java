@@ -4,6 +4,8 @@ import com.doit.idp.config.Secret;
 import com.doit.idp.server.admin.AdminApi;
 import com.doit.idp.server.health.Readiness;
 import com.doit.idp.server.jwks.PublicDocuments;
+import com.doit.idp.server.token.RoleListService;
+import com.doit.idp.server.token.TokenExchangeService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.server.HttpHandler;
@@ -27,7 +29,7 @@ import java.util.Optional;
  */
 public final class HandlerChains {
   /** The public documents' path: an account, an engineer, a document (anything else on the listener is 404). */
-  static final String ROLE = "/([0-9]{12})/([a-z0-9][a-z0-9._-]{0,50})";
+  static final String ROLE = "/([0-9]{12})/([a-z0-9][a-z0-9._@-]{0,50})";
   /** Admin paths take any single segment and let the service refuse malformed ones with 404. */
   static final String ADMIN_ROLE = "/admin/roles/([^/]+)/([^/]+)";
 
@@ -70,10 +72,10 @@ public final class HandlerChains {
   }
 
   /** Token listener (engineers' network): token exchange and the caller's role list. */
-  public static Router tokenRoutes(TokenEndpoints endpoints, long maxBody) {
+  public static Router tokenRoutes(TokenExchangeService exchange, RoleListService roleList, long maxBody) {
     return Router.builder()
-        .route("/token", TokenHandlers.token(endpoints, maxBody), "POST")
-        .route("/roles", TokenHandlers.roles(endpoints), "GET")
+        .route("/token", TokenHandlers.token(exchange, maxBody), "POST")
+        .route("/roles", TokenHandlers.roles(roleList), "GET")
         .build();
   }
 

@@ -63,7 +63,8 @@ public final class ManagementHandlers {
   }
 
   public static HttpHandler createRole(AdminApi api, long maxBody) {
-    return exchange -> Json.send(exchange, 201, api.create(Bodies.jsonObject(exchange, maxBody)));
+    return exchange -> Json.send(exchange, 201, api.create(Bodies.jsonObject(exchange, maxBody),
+        TokenHandlers.context(exchange)));
   }
 
   public static HttpHandler listRoles(AdminApi api) {
@@ -84,21 +85,22 @@ public final class ManagementHandlers {
       for (Map.Entry<String, Deque<String>> e : exchange.getQueryParameters().entrySet()) {
         query.put(e.getKey(), List.copyOf(e.getValue()));
       }
-      Json.send(exchange, 200, api.revoke(g.get(0), g.get(1), query));
+      Json.send(exchange, 200, api.revoke(g.get(0), g.get(1), query, TokenHandlers.context(exchange)));
     };
   }
 
   public static HttpHandler extendRole(AdminApi api, long maxBody) {
     return exchange -> {
       List<String> g = Router.pathGroups(exchange);
-      Json.send(exchange, 200, api.extend(g.get(0), g.get(1), Bodies.jsonObject(exchange, maxBody)));
+      Json.send(exchange, 200, api.extend(g.get(0), g.get(1), Bodies.jsonObject(exchange, maxBody),
+          TokenHandlers.context(exchange)));
     };
   }
 
   public static HttpHandler rotateRole(AdminApi api) {
     return exchange -> {
       List<String> g = Router.pathGroups(exchange);
-      Json.send(exchange, 200, api.rotate(g.get(0), g.get(1)));
+      Json.send(exchange, 200, api.rotate(g.get(0), g.get(1), TokenHandlers.context(exchange)));
     };
   }
 }

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * <p>Paths are matched whole, against the decoded path, with no normalisation: a trailing slash, a double slash or
  * a {@code ..} segment matches nothing. Any percent-encoding or {@code ;} path parameter in the request target is
  * refused with 404 before matching: none of our paths needs one, and refusing them rules out encoded slashes and
- * dots (an engineer id is {@code [a-z0-9._-]}) and the path parameters Undertow would otherwise strip. Immutable once built; thread-safe.
+ * dots (an engineer id is {@code [a-z0-9._@-]}) and the path parameters Undertow would otherwise strip. Immutable once built; thread-safe.
  */
 public final class Router implements HttpHandler {
   private static final AttachmentKey<List<String>> GROUPS = AttachmentKey.create(List.class);

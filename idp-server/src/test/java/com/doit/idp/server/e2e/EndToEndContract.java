@@ -273,6 +273,37 @@ abstract class EndToEndContract {
   }
 
   @Test
+  void withEmailEngineerIdsOneLocalPartInTwoDomainsIsTwoEngineersEndToEnd() throws Exception {
+    t.close();
+    IdpConfig config = TestServer.config(dir, Map.of("sso.issuer", sso.issuer().toString(),
+        "sso.audiences", SsoTestIssuer.AUDIENCE, "sso.allowed-domains", "doit.com, doit-intl.com",
+        "sso.engineer-id", "email", "http.rate-limit", "1000/m"), true);
+    t = TestServer.production(config, store(), Instant.now());
+    HttpResponse<String> created = t.send(t.admin("POST", "/admin/roles",
+        "{\"account\":\"" + x + "\",\"engineer\":\"bob@doit.com\"}"));
+    assertEquals(201, created.statusCode(), created.body());
+    Map<String, Object> role = TestServer.json(created);
+    assertEquals("DoiT-Support-bob@doit.com", role.get("role_name"));
+    assertTrue(created.body().contains("\"oidc.aws-ops.doit-intl.com/" + x + "/bob@doit.com:sub\":\"bob@doit.com\""),
+        "the trust policy names the whole address: " + created.body());
+
+    HttpResponse<String> r = token("Bob@DoiT.com", x, "bob@doit.com");
+    assertEquals(200, r.statusCode(), r.body());
+    JwtClaims claims = verifyAsSts((String) TestServer.json(r).get("access_token"));
+    assertEquals("https://oidc.aws-ops.doit-intl.com/" + x + "/bob@doit.com", claims.getIssuer());
+    assertEquals("bob@doit.com", claims.getSubject());
+    assertEquals("bob@doit.com", claims.getClaimValue("https://aws.amazon.com/source_identity"));
+
+    // the other bob has no role of his own, and cannot take this one
+    HttpResponse<String> other = token("bob@doit-intl.com", x, "bob@doit.com");
+    assertEquals(400, other.statusCode());
+    assertEquals("invalid_target", TestServer.json(other).get("error"));
+    assertEquals(400, token("bob@doit-intl.com", x, "bob@doit-intl.com").statusCode());
+    HttpResponse<String> show = t.send(t.admin("GET", "/admin/roles/" + x + "/bob@doit.com", null));
+    assertEquals(200, show.statusCode(), show.body());
+  }
+
+  @Test
   void readinessIsGreenWithTheSsoKeysLoadedAndMetricsCountTokens() {
     assertEquals(200, t.get("management", "/readyz").statusCode());
     t.createRole(x, "alice");

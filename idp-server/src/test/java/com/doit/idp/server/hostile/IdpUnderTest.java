@@ -71,6 +71,8 @@ public final class IdpUnderTest implements AutoCloseable {
       Path dir = Files.createTempDirectory("idp-hostile");
       Path adminToken = dir.resolve("admin.token");
       Files.writeString(adminToken, ADMIN_TOKEN + "\n");
+      // admin.token-file must be the owner's alone
+      Files.setPosixFilePermissions(adminToken, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
       MutableClock clock = new MutableClock(START);
       SsoIssuer sso = SsoIssuer.start(clock);
       Map<String, String> env = new LinkedHashMap<>();

@@ -103,6 +103,12 @@ final class LifecycleServer implements AutoCloseable {
       Map<String, String> extra) {
     Path tokenFile = dir.resolve("admin-token-" + Integer.toHexString(adminToken.hashCode()));
     write(tokenFile, adminToken + "\n");
+    try {
+      // admin.token-file must be the owner's alone
+      Files.setPosixFilePermissions(tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     Map<String, String> c = new LinkedHashMap<>();
     c.put("listen.public", "127.0.0.1:0");
     c.put("listen.token", "127.0.0.1:0");

@@ -76,7 +76,7 @@ class SsoKeysTest {
   }
 
   private String token(JWK key) throws Exception {
-    JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).audience(SsoTestIssuer.AUDIENCE)
+    JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).subject("carol-1").audience(SsoTestIssuer.AUDIENCE)
         .issueTime(Date.from(clock.instant())).expirationTime(Date.from(clock.instant().plusSeconds(300)))
         .claim("email", "carol@doit.com").claim("email_verified", true).build();
     if (key instanceof ECKey ec) {
@@ -205,5 +205,20 @@ class SsoKeysTest {
     assertEquals(Reason.UNKNOWN_KID, e.reason());
     assertEquals("carol", v.verify(token(a)).engineer());
     assertTrue(v.isReady());
+  }
+
+  @Test
+  void aJwksUriIsPlainHttpOnlyOnARealLoopbackAddress() {
+    for (String ok : List.of("https://sso.example.com/jwks", "http://127.0.0.1:1/jwks", "http://127.9.9.9/jwks",
+        "http://localhost:8/jwks", "http://[::1]:8/jwks")) {
+      assertEquals(ok, String.valueOf(SsoKeys.jwksUri(ok)), ok);
+    }
+    for (String bad : List.of("http://127.evil.example/jwks", "http://127.0.0.1.evil.example/jwks",
+        "http://localhost.evil.example/jwks", "http://[::2]/jwks", "http://sso.example.com/jwks", "ftp://127.0.0.1/x",
+        "/relative/jwks", "not a url")) {
+      assertEquals(null, SsoKeys.jwksUri(bad), bad);
+    }
+    assertEquals(null, SsoKeys.jwksUri(42));
+    assertEquals(null, SsoKeys.jwksUri(null));
   }
 }

@@ -69,7 +69,7 @@ public final class SsoTestIssuer implements AutoCloseable {
 
   /** {@code sso.*} as a deployment for this issuer would configure it. */
   public static IdpConfig.Sso config() {
-    return new IdpConfig.Sso(java.util.Optional.empty(), List.of("other-client", AUDIENCE), List.of(DOMAIN, "doit-intl.com"),
+    return new IdpConfig.Sso(java.util.Optional.empty(), List.of("other-client", AUDIENCE), List.of(DOMAIN),
         true, Duration.ofHours(1), IdpConfig.EngineerIdForm.LOCAL_PART, java.util.Map.of());
   }
 

@@ -78,7 +78,7 @@ class SsoVerifierTest {
   void anyConfiguredAudienceInAnAudienceArrayIsAccepted() {
     String t = issuer.signWithIssuerKey(claims("bob@doit.com").audience(List.of("x", SsoTestIssuer.AUDIENCE)).build());
     assertEquals("bob", verifier.verify(t).engineer());
-    assertEquals("bob", verifier.verify(issuer.idToken("other-client", SsoTestIssuer.claims("bob@doit-intl.com", true), 600)).engineer());
+    assertEquals("bob", verifier.verify(issuer.idToken("other-client", SsoTestIssuer.claims("bob@doit.com", true), 600)).engineer());
   }
 
   @Test
@@ -333,5 +333,177 @@ class SsoVerifierTest {
     String t = SsoTestIssuer.sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(k.getKeyID())
         .type(JOSEObjectType.JWT).customParam("x", Map.of()).build(), claims("a@doit.com").build(), SsoTestIssuer.signer(k));
     assertEquals("a", verifier.verify(t).engineer());
+  }
+
+  // --- one engineer id per person (issue 9 point 1)
+
+  private SsoVerifier verifier(IdpConfig.EngineerIdForm form, String... domains) {
+    IdpConfig.Sso c = SsoTestIssuer.config();
+    return new SsoVerifier(issuer.issuer(), new IdpConfig.Sso(c.issuer(), c.audiences(), List.of(domains),
+        c.requireEmailVerified(), c.maxAge(), form, c.requiredClaims()), clock);
+  }
+
+  @Test
+  void aLocalPartIsCheckedAsAsciiBeforeItIsLowerCasedSoAKelvinSignIsNotTheLetterK() {
+    // U+212A KELVIN SIGN lower-cases to an ASCII k: "<U+212A>ate" would have become engineer "kate"
+    for (String local : List.of("\u212Aate", "\u212A", "ka\u212A", "\u0130van", "\u017Fam")) {
+      assertRefused(Reason.BAD_ENGINEER_ID, issuer.signWithIssuerKey(claims(local + "@doit.com").build()));
+    }
+    assertEquals("kate", verifier.verify(issuer.idToken("Kate@doit.com")).engineer());
+  }
+
+  @Test
+  void aDomainIsCheckedAsAsciiBeforeItIsLowerCased() {
+    SsoVerifier k = verifier(IdpConfig.EngineerIdForm.LOCAL_PART, "kelvin.example");
+    SsoException e = assertThrows(SsoException.class,
+        () -> k.verify(issuer.signWithIssuerKey(claims("a@\u212Aelvin.example").build())));
+    assertEquals(Reason.FOREIGN_DOMAIN, e.reason());
+    assertEquals("a", k.verify(issuer.signWithIssuerKey(claims("a@Kelvin.example").build())).engineer());
+  }
+
+  @Test
+  void severalDomainsWithLocalPartIdsAreRefusedSoTwoPeopleNeverShareAnId() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> verifier(IdpConfig.EngineerIdForm.LOCAL_PART, "doit.com", "doit-intl.com"));
+    assertTrue(e.getMessage().contains("sso.engineer-id"), e.getMessage());
+  }
+
+  @Test
+  void withEmailIdsTheSameLocalPartInTwoDomainsIsTwoEngineers() {
+    SsoVerifier v = verifier(IdpConfig.EngineerIdForm.EMAIL, "doit.com", "doit-intl.com");
+    assertEquals("bob@doit.com", v.verify(issuer.idToken("bob@doit.com")).engineer());
+    assertEquals("bob@doit-intl.com", v.verify(issuer.idToken("Bob@DoiT-Intl.com")).engineer());
+    assertEquals("Bob@DoiT-Intl.com", v.verify(issuer.idToken("Bob@DoiT-Intl.com")).email());
+    SsoException kelvin = assertThrows(SsoException.class,
+        () -> v.verify(issuer.signWithIssuerKey(claims("\u212Aate@doit.com").build())));
+    assertEquals(Reason.BAD_ENGINEER_ID, kelvin.reason());
+    SsoException foreign = assertThrows(SsoException.class, () -> v.verify(issuer.idToken("bob@evil.com")));
+    assertEquals(Reason.FOREIGN_DOMAIN, foreign.reason());
+  }
+
+  @Test
+  void anEmailIdOverFiftyOneCharactersIsRefusedWithADescriptionThatSaysSo() {
+    SsoVerifier v = verifier(IdpConfig.EngineerIdForm.EMAIL, "doit-intl.com");
+    String fits = "a".repeat(51 - "@doit-intl.com".length()) + "@doit-intl.com";
+    assertEquals(fits, v.verify(issuer.idToken(fits)).engineer());
+    SsoException e = assertThrows(SsoException.class, () -> v.verify(issuer.idToken("a" + fits)));
+    assertEquals(Reason.BAD_ENGINEER_ID, e.reason());
+    assertTrue(e.getMessage().contains("51"), e.getMessage());
+  }
+
+  // --- sub and sso.required-claims (issue 9 point 2)
+
+  @Test
+  void aTokenWithoutASubjectIsRefusedAsOpenIdConnectRequiresOne() {
+    assertRefused(Reason.MISSING_CLAIM, issuer.signWithIssuerKey(claims("a@doit.com").subject(null).build()));
+    assertRefused(Reason.MISSING_CLAIM, issuer.signWithIssuerKey(claims("a@doit.com").subject("").build()));
+    // a sub of another type than string (or number, which nimbus takes as its string) does not parse
+    assertRefused(Reason.MALFORMED, issuer.signWithIssuerKey(claims("a@doit.com").claim("sub", List.of("s")).build()));
+    SsoException e = assertThrows(SsoException.class,
+        () -> verifier.verify(issuer.signWithIssuerKey(claims("a@doit.com").subject(null).build())));
+    assertTrue(e.getMessage().contains("sub"), e.getMessage());
+  }
+
+  @Test
+  void everyRequiredClaimMustBeThereWithExactlyItsStringValue() {
+    IdpConfig.Sso c = SsoTestIssuer.config();
+    SsoVerifier workspace = new SsoVerifier(issuer.issuer(), new IdpConfig.Sso(c.issuer(), c.audiences(),
+        c.allowedDomains(), c.requireEmailVerified(), c.maxAge(), c.engineerId(),
+        Map.of("hd", "doit.com", "tenant", "t-1")), clock);
+    assertEquals("a", workspace.verify(issuer.signWithIssuerKey(claims("a@doit.com").claim("hd", "doit.com")
+        .claim("tenant", "t-1").build())).engineer());
+    for (JWTClaimsSet bad : List.of(
+        claims("a@doit.com").claim("tenant", "t-1").build(),
+        claims("a@doit.com").claim("hd", "doit.com").build(),
+        claims("a@doit.com").claim("hd", "gmail.com").claim("tenant", "t-1").build(),
+        claims("a@doit.com").claim("hd", "DOIT.COM").claim("tenant", "t-1").build(),
+        claims("a@doit.com").claim("hd", List.of("doit.com")).claim("tenant", "t-1").build(),
+        claims("a@doit.com").claim("hd", "doit.com").claim("tenant", 1).build())) {
+      SsoException e = assertThrows(SsoException.class, () -> workspace.verify(issuer.signWithIssuerKey(bad)),
+          bad::toString);
+      assertEquals(Reason.REQUIRED_CLAIM, e.reason());
+      assertFalse(e.getMessage().contains("gmail"), "the description names the rule, not the token's value");
+    }
+    SsoException e = assertThrows(SsoException.class,
+        () -> workspace.verify(issuer.signWithIssuerKey(claims("a@doit.com").claim("tenant", "t-1").build())));
+    assertTrue(e.getMessage().contains("hd"), e.getMessage());
+  }
+
+  // --- accepted tokens are kept by hash; every rule of time and configuration is applied again at each use
+
+  @Test
+  void aKeptTokenIsStillRefusedOnceExpiredOrOlderThanMaxAge() throws Exception {
+    String t = issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("a@doit.com", true), 600);
+    Instant exp = SignedJWT.parse(t).getJWTClaimsSet().getExpirationTime().toInstant();
+    assertEquals("a", verifier.verify(t).engineer());
+    assertEquals(1, verifier.verifiedTokens());
+    assertEquals("a", verifier.verify(t, exp.plus(SsoVerifier.CLOCK_SKEW).minusSeconds(1)).engineer());
+    SsoException expired = assertThrows(SsoException.class, () -> verifier.verify(t, exp.plus(SsoVerifier.CLOCK_SKEW)));
+    assertEquals(Reason.EXPIRED, expired.reason());
+
+    String longLived = issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("b@doit.com", true), 3 * 3600);
+    Instant iat = SignedJWT.parse(longLived).getJWTClaimsSet().getIssueTime().toInstant();
+    assertEquals("b", verifier.verify(longLived, iat).engineer());
+    SsoException old = assertThrows(SsoException.class, () -> verifier.verify(longLived, iat.plus(Duration.ofHours(1)).plusSeconds(1)));
+    assertEquals(Reason.TOO_OLD, old.reason());
+    SsoException future = assertThrows(SsoException.class, () -> verifier.verify(longLived, iat.minusSeconds(61)));
+    assertEquals(Reason.ISSUED_IN_FUTURE, future.reason());
+    assertEquals("b", verifier.verify(longLived, iat.plusSeconds(10)).engineer(), "and accepted again inside the rules");
+  }
+
+  @Test
+  void aRefusedTokenIsNeverKeptAndStaysRefused() {
+    Instant now = clock.instant();
+    String notYet = issuer.signWithIssuerKey(claims("a@doit.com").notBeforeTime(Date.from(now.plusSeconds(120))).build());
+    String foreign = issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("a@evil.com", true), 600);
+    String[] parts = issuer.idToken("a@doit.com").split("\\.");
+    String forged = parts[0] + "." + Base64URL.encode(claims("victim@doit.com").build().toString()) + "." + parts[2];
+    for (int round = 0; round < 3; round++) {
+      assertRefused(Reason.NOT_YET_VALID, notYet);
+      assertRefused(Reason.FOREIGN_DOMAIN, foreign);
+      assertRefused(Reason.BAD_SIGNATURE, forged);
+    }
+    assertEquals(0, verifier.verifiedTokens());
+    // once its nbf has come, the same token is judged afresh and accepted
+    assertEquals("a", verifier.verify(notYet, now.plusSeconds(121)).engineer());
+    assertEquals(1, verifier.verifiedTokens());
+  }
+
+  @Test
+  void aKeptTokenChangedByOneCharacterIsVerifiedAfresh() {
+    String t = issuer.idToken("a@doit.com");
+    assertEquals("a", verifier.verify(t).engineer());
+    // a character inside the signature (the last one also carries padding bits that decoding ignores)
+    int i = t.length() - 10;
+    String tampered = t.substring(0, i) + (t.charAt(i) == 'A' ? 'B' : 'A') + t.substring(i + 1);
+    assertRefused(Reason.BAD_SIGNATURE, tampered);
+    String[] parts = t.split("\\.");
+    assertRefused(Reason.BAD_SIGNATURE, parts[0] + "." + Base64URL.encode(claims("victim@doit.com").build().toString())
+        + "." + parts[2]);
+  }
+
+  @Test
+  void aTokenIsKeptNoLongerThanTheIssuersKeysAreAndTheRulesOfEachVerifierApply() {
+    String t = issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("a@doit.com", true), 3600);
+    assertEquals("a", verifier.verify(t).engineer());
+    assertEquals(1, verifier.verifiedTokens());
+    clock.advance(SsoKeys.Fetching.DEFAULT.cacheTtl().plusSeconds(1));
+    assertEquals(0, verifier.verifiedTokens(), "gone with the key cache's lifetime, though the token is valid");
+    assertEquals("a", verifier.verify(t).engineer());
+    // another verifier, with a rule this one lacks, judges the same token by its own rules
+    IdpConfig.Sso c = SsoTestIssuer.config();
+    SsoVerifier workspace = new SsoVerifier(issuer.issuer(), new IdpConfig.Sso(c.issuer(), c.audiences(),
+        c.allowedDomains(), c.requireEmailVerified(), c.maxAge(), c.engineerId(), Map.of("hd", "doit.com")), clock);
+    SsoException e = assertThrows(SsoException.class, () -> workspace.verify(t));
+    assertEquals(Reason.REQUIRED_CLAIM, e.reason());
+  }
+
+  @Test
+  void aTokenIsKeptNoLongerThanItsExpiry() throws Exception {
+    String t = issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("a@doit.com", true), 60);
+    Instant exp = SignedJWT.parse(t).getJWTClaimsSet().getExpirationTime().toInstant();
+    assertEquals("a", verifier.verify(t).engineer());
+    clock.set(exp.plus(SsoVerifier.CLOCK_SKEW).plusSeconds(1));
+    assertEquals(0, verifier.verifiedTokens());
   }
 }

@@ -1,12 +1,11 @@
 package com.doit.idp.server.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.doit.idp.role.HsmException;
 import com.doit.idp.role.SigningAlgorithm;
 import com.doit.idp.role.SupportRole;
-import com.doit.idp.server.ClientError;
 import com.doit.idp.server.sso.SsoTestIssuer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,30 +74,17 @@ class RoleListServiceTest {
   }
 
   @Test
-  void aMissingOrInvalidTokenIs401InvalidTokenWithABearerChallenge() {
+  void aMissingOrInvalidTokenIsAnInvalidToken() {
     for (String t : new String[] {null, "", "garbage",
         issuer.idToken(SsoTestIssuer.AUDIENCE, SsoTestIssuer.claims("alice@evil.com", true), 600)}) {
-      ClientError e = assertThrows(ClientError.class, () -> service.rolesFor(t));
-      assertEquals(401, e.status());
-      assertEquals("invalid_token", e.error());
-      assertEquals("Bearer", e.headers().get("WWW-Authenticate"));
+      OAuthError e = assertThrows(OAuthError.class, () -> service.rolesFor(t));
+      assertEquals(OAuthError.Code.INVALID_TOKEN, e.code());
     }
   }
 
   @Test
-  void aStaleRoleDirectoryIs503() {
+  void aStaleRoleDirectoryIsAnHsmOutageRatherThanAnEmptyList() {
     f.clock.advance(TokenFixture.CACHE_TTL.plusSeconds(1));
-    ClientError e = assertThrows(ClientError.class, () -> service.rolesFor(issuer.idToken("alice@doit.com")));
-    assertEquals(503, e.status());
-    assertEquals("temporarily_unavailable", e.error());
-  }
-
-  @Test
-  void theBearerTokenIsTakenFromTheAuthorizationHeader() {
-    assertEquals("abc", RoleListService.bearerToken("Bearer abc"));
-    assertEquals("abc", RoleListService.bearerToken("bearer abc"));
-    assertNull(RoleListService.bearerToken("Basic abc"));
-    assertNull(RoleListService.bearerToken("Bearer "));
-    assertNull(RoleListService.bearerToken(null));
+    assertThrows(HsmException.class, () -> service.rolesFor(issuer.idToken("alice@doit.com")));
   }
 }

@@ -10,7 +10,8 @@ import com.doit.idp.config.RateLimit;
 import com.doit.idp.role.RoleId;
 import com.doit.idp.role.SigningAlgorithm;
 import com.doit.idp.role.SupportRole;
-import com.doit.idp.server.ClientError;
+import com.doit.idp.role.HsmException;
+import com.doit.idp.server.RequestContext;
 import com.doit.idp.server.sso.SsoTestIssuer;
 import com.doit.idp.server.sso.SsoVerifier;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jose4j.jwt.JwtClaims;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -107,23 +109,34 @@ class TokenExchangeServiceTest {
     return r;
   }
 
-  private ClientError refused(Map<String, List<String>> form) {
-    return assertThrows(ClientError.class, () -> service.exchange(form, CTX));
+  private OAuthError refused(Map<String, List<String>> form) {
+    return assertThrows(OAuthError.class, () -> service.exchange(form, CTX));
   }
 
-  private ClientError refused(int status, String error, String reason, Map<String, List<String>> form) {
+  /** A refusal with its code, and its one audit line with the reason. */
+  private OAuthError refused(String error, String reason, Map<String, List<String>> form) {
     int before = f.auditLines().size();
-    ClientError e = refused(form);
-    assertEquals(status, e.status(), () -> "status for " + reason + ": " + e.description());
-    assertEquals(error, e.error());
+    OAuthError e = refused(form);
+    assertEquals(error, e.code().code(), () -> "code for " + reason + ": " + e.description());
+    assertDenied(before, reason);
+    return e;
+  }
+
+  /** An HSM that cannot sign (or a stale role directory) propagates as itself, after its audit line. */
+  private void refusedByTheHsm(Map<String, List<String>> form) {
+    int before = f.auditLines().size();
+    assertThrows(HsmException.class, () -> service.exchange(form, CTX));
+    assertDenied(before, "hsm_unavailable");
+  }
+
+  private void assertDenied(int linesBefore, String reason) {
     List<String> lines = f.auditLines();
-    assertEquals(before + 1, lines.size(), "one audit line per refusal");
+    assertEquals(linesBefore + 1, lines.size(), "one audit line per refusal");
     Map<String, Object> line = parse(lines.get(lines.size() - 1));
     assertEquals("token.denied", line.get("event"));
     assertEquals(reason, line.get("reason"));
     assertEquals("req-1", line.get("request_id"));
     assertEquals("192.0.2.7", line.get("remote_addr"));
-    return e;
   }
 
   private static Map<String, Object> parse(String line) {
@@ -182,7 +195,7 @@ class TokenExchangeServiceTest {
   void aGrantTypeOtherThanTokenExchangeIsUnsupported() {
     Map<String, List<String>> form = request(sso("alice@doit.com"), arn(A1, "alice"));
     form.put("grant_type", List.of("authorization_code"));
-    refused(400, "unsupported_grant_type", "unsupported_grant_type", form);
+    refused("unsupported_grant_type", "unsupported_grant_type", form);
   }
 
   @Test
@@ -191,10 +204,10 @@ class TokenExchangeServiceTest {
     for (String name : List.of("grant_type", "subject_token", "subject_token_type", "resource")) {
       Map<String, List<String>> missing = request(t, arn(A1, "alice"));
       missing.remove(name);
-      refused(400, "invalid_request", "invalid_request", missing);
+      refused("invalid_request", "invalid_request", missing);
       Map<String, List<String>> empty = request(t, arn(A1, "alice"));
       empty.put(name, List.of(""));
-      refused(400, "invalid_request", "invalid_request", empty);
+      refused("invalid_request", "invalid_request", empty);
     }
   }
 
@@ -205,13 +218,13 @@ class TokenExchangeServiceTest {
     for (String name : List.of("grant_type", "subject_token", "subject_token_type", "resource")) {
       Map<String, List<String>> form = request(t, arn(A1, "alice"));
       form.put(name, List.of(form.get(name).get(0), form.get(name).get(0)));
-      refused(400, "invalid_request", "invalid_request", form);
+      refused("invalid_request", "invalid_request", form);
     }
     for (String[] p : List.of(new String[] {"audience", "sts.amazonaws.com"},
         new String[] {"requested_token_type", "urn:ietf:params:oauth:token-type:jwt"})) {
       Map<String, List<String>> form = request(t, arn(A1, "alice"));
       form.put(p[0], List.of(p[1], p[1]));
-      refused(400, "invalid_request", "invalid_request", form);
+      refused("invalid_request", "invalid_request", form);
     }
   }
 
@@ -220,14 +233,14 @@ class TokenExchangeServiceTest {
     String t = sso("alice@doit.com");
     Map<String, List<String>> type = request(t, arn(A1, "alice"));
     type.put("subject_token_type", List.of("urn:ietf:params:oauth:token-type:access_token"));
-    refused(400, "invalid_request", "invalid_request", type);
+    refused("invalid_request", "invalid_request", type);
     Map<String, List<String>> requested = request(t, arn(A1, "alice"));
     requested.put("requested_token_type", List.of("urn:ietf:params:oauth:token-type:saml2"));
-    refused(400, "invalid_request", "invalid_request", requested);
+    refused("invalid_request", "invalid_request", requested);
     Map<String, List<String>> actor = request(t, arn(A1, "alice"));
     actor.put("actor_token", List.of(t));
-    refused(400, "invalid_request", "invalid_request", actor);
-    refused(400, "invalid_request", "invalid_request", request(t, "arn:aws:iam::" + A1 + ":role/" + "x".repeat(3000)));
+    refused("invalid_request", "invalid_request", actor);
+    refused("invalid_request", "invalid_request", request(t, "arn:aws:iam::" + A1 + ":role/" + "x".repeat(3000)));
   }
 
   // --- invalid_grant: every SSO refusal maps through with its reason
@@ -269,12 +282,33 @@ class TokenExchangeServiceTest {
     for (Map.Entry<String, String> e : tokens.entrySet()) {
       secrets.add(e.getValue());
       String reason = e.getKey().equals("hs256_with_public_key") ? "unsupported_alg" : e.getKey();
-      ClientError err = refused(400, "invalid_grant", reason, request(e.getValue(), arn(A1, "alice")));
+      OAuthError err = refused("invalid_grant", reason, request(e.getValue(), arn(A1, "alice")));
       assertFalse(err.description().contains(e.getValue()));
     }
     String scrape = f.registry.scrape();
     assertTrue(scrape.contains("idp_tokens_refused_total{reason=\"bad_signature\"} 1.0"), scrape);
     assertTrue(scrape.contains("idp_tokens_refused_total{reason=\"unsupported_alg\"} 2.0"), scrape);
+  }
+
+  @Test
+  void aMissingSubOrRequiredClaimIsAnInvalidGrantThatSaysWhich() {
+    com.doit.idp.config.IdpConfig.Sso c = SsoTestIssuer.config();
+    service = f.exchange(new SsoVerifier(issuer.issuer(), new com.doit.idp.config.IdpConfig.Sso(c.issuer(),
+        c.audiences(), c.allowedDomains(), c.requireEmailVerified(), c.maxAge(), c.engineerId(),
+        Map.of("hd", "doit.com")), f.clock), new RateLimit(60, Duration.ofMinutes(1)));
+    f.create(A1, "alice", SigningAlgorithm.ES256);
+    java.time.Instant now = f.clock.instant();
+    String consumer = issuer.signWithIssuerKey(issuer.claimsAt(now, "alice@doit.com").build());
+    secrets.add(consumer);
+    OAuthError e = refused("invalid_grant", "required_claim", request(consumer, arn(A1, "alice")));
+    assertTrue(e.description().contains("hd"), e.description());
+    String noSub = issuer.signWithIssuerKey(issuer.claimsAt(now, "alice@doit.com").subject(null).claim("hd", "doit.com").build());
+    secrets.add(noSub);
+    OAuthError sub = refused("invalid_grant", "missing_claim", request(noSub, arn(A1, "alice")));
+    assertTrue(sub.description().contains("sub"), sub.description());
+    String workspace = issuer.signWithIssuerKey(issuer.claimsAt(now, "alice@doit.com").claim("hd", "doit.com").build());
+    secrets.add(workspace);
+    ok(request(workspace, arn(A1, "alice")));
   }
 
   @Test
@@ -285,10 +319,8 @@ class TokenExchangeServiceTest {
     }
     TokenExchangeService down = f.exchange(new SsoVerifier(URI.create("http://127.0.0.1:" + port + "/sso"),
         SsoTestIssuer.config(), f.clock), new RateLimit(60, Duration.ofMinutes(1)));
-    ClientError e = assertThrows(ClientError.class, () -> down.exchange(request(sso("alice@doit.com"), arn(A1, "alice")), CTX));
-    assertEquals(503, e.status());
-    assertEquals("temporarily_unavailable", e.error());
-    assertTrue(e.headers().containsKey("Retry-After"));
+    OAuthError e = assertThrows(OAuthError.class, () -> down.exchange(request(sso("alice@doit.com"), arn(A1, "alice")), CTX));
+    assertEquals(OAuthError.Code.TEMPORARILY_UNAVAILABLE, e.code());
     assertTrue(f.auditLines().get(f.auditLines().size() - 1).contains("\"reason\":\"sso_unavailable\""));
   }
 
@@ -299,7 +331,7 @@ class TokenExchangeServiceTest {
     f.create(A1, "alice", SigningAlgorithm.ES256);
     Map<String, List<String>> form = request(sso("alice@doit.com"), arn(A1, "alice"));
     form.put("audience", List.of("https://example.com"));
-    refused(400, "invalid_target", "invalid_audience", form);
+    refused("invalid_target", "invalid_audience", form);
   }
 
   @Test
@@ -310,7 +342,7 @@ class TokenExchangeServiceTest {
         "arn:aws:iam::" + A1 + ":role/path/DoiT-Support-alice", "arn:aws-cn:iam::" + A1 + ":role/DoiT-Support-alice",
         "arn:aws:iam::" + A1 + ":role/", " arn:aws:iam::" + A1 + ":role/DoiT-Support-alice",
         "arn:aws:iam::" + A1 + ":role/DoiT-Support-alice\n")) {
-      ClientError e = refused(400, "invalid_target", "bad_resource", request(t, r));
+      OAuthError e = refused("invalid_target", "bad_resource", request(t, r));
       assertFalse(e.description().contains("\n"));
     }
   }
@@ -320,7 +352,7 @@ class TokenExchangeServiceTest {
     f.create(A1, "alice", SigningAlgorithm.ES256);
     String t = sso("alice@doit.com");
     for (String name : List.of("DoiT-Support-bob", "DoiT-Support-Alice", "Other-alice", "DoiT-Support-alice2", "alice")) {
-      refused(400, "invalid_target", "foreign_role", request(t, "arn:aws:iam::" + A1 + ":role/" + name));
+      refused("invalid_target", "foreign_role", request(t, "arn:aws:iam::" + A1 + ":role/" + name));
     }
   }
 
@@ -328,12 +360,12 @@ class TokenExchangeServiceTest {
   void noActiveRoleInTheAccountIsAnInvalidTarget() {
     SupportRole role = f.create(A1, "alice", SigningAlgorithm.ES256, Duration.ofMinutes(10));
     String t = sso("alice@doit.com");
-    refused(400, "invalid_target", "no_active_role", request(t, arn(A2, "alice")));
+    refused("invalid_target", "no_active_role", request(t, arn(A2, "alice")));
     // an expired role, while the SSO token is still good
 
     f.clock.set(role.expiresAt());
     f.directory.refresh();
-    refused(400, "invalid_target", "no_active_role", request(t, arn(A1, "alice")));
+    refused("invalid_target", "no_active_role", request(t, arn(A1, "alice")));
   }
 
   @Test
@@ -343,7 +375,7 @@ class TokenExchangeServiceTest {
     ok(request(t, arn(A1, "alice")));
     f.roles.revoke(new RoleId(A1, "alice"), "test");
     f.directory.refresh();
-    refused(400, "invalid_target", "no_active_role", request(t, arn(A1, "alice")));
+    refused("invalid_target", "no_active_role", request(t, arn(A1, "alice")));
   }
 
   // --- isolation
@@ -355,10 +387,10 @@ class TokenExchangeServiceTest {
     f.create(A1, "bob", SigningAlgorithm.ES256);
     String alice = sso("alice@doit.com");
     // bob's role ARN in an account where alice has none, and in one where she has her own
-    refused(400, "invalid_target", "foreign_role", request(alice, arn(A2, "bob")));
-    refused(400, "invalid_target", "foreign_role", request(alice, arn(A1, "bob")));
+    refused("invalid_target", "foreign_role", request(alice, arn(A2, "bob")));
+    refused("invalid_target", "foreign_role", request(alice, arn(A1, "bob")));
     // her own role name in bob's account
-    refused(400, "invalid_target", "no_active_role", request(alice, arn(A2, "alice")));
+    refused("invalid_target", "no_active_role", request(alice, arn(A2, "alice")));
     // and bob still gets his
     TokenResponse r = ok(request(sso("bob@doit.com"), arn(A2, "bob")));
     JwtClaims c = StsCheck.verify(r.accessToken(), StsCheck.jwks(bobs, f.clock.instant()), f.names.issuer(bobs.id()), f.clock.instant());
@@ -369,24 +401,83 @@ class TokenExchangeServiceTest {
         f.names.issuer(bobs.id()), f.clock.instant()));
   }
 
+  // --- one clock reading per request (issue 9 point 8)
+
+  @Test
+  void aGrantWindowThatClosesDuringTheRequestIsAnInvalidTargetNeverAServerError() throws Exception {
+    SupportRole role = f.create(A1, "alice", SigningAlgorithm.ES256, Duration.ofMinutes(10));
+    java.time.Instant end = role.expiresAt();
+    // every reading of this clock moves time on by 300 ms, as a slow request would see it
+    java.time.Clock stepping = new java.time.Clock() {
+      @Override
+      public java.time.Instant instant() {
+        f.clock.advance(Duration.ofMillis(300));
+        return f.clock.instant();
+      }
+
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public java.time.Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+    };
+    com.doit.idp.role.RoleDirectory directory = new com.doit.idp.role.RoleDirectory(f.store, stepping, TokenFixture.CACHE_TTL);
+    TokenExchangeService s = new TokenExchangeService(new SsoVerifier(issuer.issuer(), SsoTestIssuer.config(), stepping),
+        directory, new TokenMinter(f.store, f.names, TokenFixture.LIFETIME, stepping, f.metrics), f.names,
+        new EngineerRateLimiter(new RateLimit(1000, Duration.ofMinutes(1)), stepping), f.audit, f.metrics, stepping);
+    String t = sso("alice@doit.com");
+    int issued = 0;
+    int refused = 0;
+    // the request starts anywhere in the last 4 s of the window, 50 ms apart: the end falls between any two readings
+    for (long ms = 4000; ms >= 0; ms -= 50) {
+      long before = ms;
+      f.clock.set(end.minusMillis(before));
+      directory.refresh();
+      try {
+        TokenResponse r = s.exchange(request(t, arn(A1, "alice")), CTX);
+        secrets.add(r.accessToken());
+        issued++;
+        long exp = SignedJWTs.exp(r.accessToken());
+        assertTrue(exp <= end.getEpochSecond(), "a token never outlives its role");
+        assertTrue(r.expiresIn() >= 1, "a token lives at least a second");
+      } catch (OAuthError e) {
+        refused++;
+        assertEquals(OAuthError.Code.INVALID_TARGET, e.code(), () -> before + " ms before the end: " + e.description());
+      }
+    }
+    assertTrue(issued > 0 && refused > 0, issued + " issued, " + refused + " refused");
+    assertTrue(f.auditLines().stream().noneMatch(l -> l.contains("server_error")), "no request ended in a 500");
+  }
+
+  /** The {@code exp} of a compact JWS, read without verifying it. */
+  private static final class SignedJWTs {
+    static long exp(String jwt) throws java.text.ParseException {
+      return com.nimbusds.jwt.SignedJWT.parse(jwt).getJWTClaimsSet().getExpirationTime().toInstant().getEpochSecond();
+    }
+  }
+
   // --- rate limit
 
   @Test
-  void anEngineerOverTheRateLimitGets429WithRetryAfterAndOthersAreNotAffected() {
+  void anEngineerOverTheRateLimitIsToldWhenToRetryAndOthersAreNotAffected() {
     service = f.exchange(TokenFixture.verifier(issuer, f.clock), new RateLimit(3, Duration.ofMinutes(1)));
     f.create(A1, "alice", SigningAlgorithm.ES256);
     f.create(A1, "bob", SigningAlgorithm.ES256);
     String t = sso("alice@doit.com");
     for (int i = 0; i < 3; i++) ok(request(t, arn(A1, "alice")));
-    ClientError e = refused(429, "too_many_requests", "rate_limited", request(t, arn(A1, "alice")));
-    assertEquals("20", e.headers().get("Retry-After"));
+    OAuthError e = refused("too_many_requests", "rate_limited", request(t, arn(A1, "alice")));
+    assertEquals(Optional.of(Duration.ofSeconds(20)), e.retryAfter());
     // a refused attempt counts too: probing roles is limited like asking for them
-    refused(429, "too_many_requests", "rate_limited", request(t, arn(A2, "alice")));
+    refused("too_many_requests", "rate_limited", request(t, arn(A2, "alice")));
 
     ok(request(sso("bob@doit.com"), arn(A1, "bob")));
 
     f.advance(Duration.ofSeconds(19));
-    refused(429, "too_many_requests", "rate_limited", request(t, arn(A1, "alice")));
+    refused("too_many_requests", "rate_limited", request(t, arn(A1, "alice")));
     f.advance(Duration.ofSeconds(1));
     ok(request(t, arn(A1, "alice")));
   }
@@ -394,22 +485,21 @@ class TokenExchangeServiceTest {
   // --- HSM outage
 
   @Test
-  void anHsmOutageIs503TemporarilyUnavailable() {
+  void anHsmOutagePropagatesAfterItsAuditLineAndPassesWithTheOutage() {
     f.create(A1, "alice", SigningAlgorithm.ES256);
     String t = sso("alice@doit.com");
     f.store.fail(true);
-    ClientError e = refused(503, "temporarily_unavailable", "hsm_unavailable", request(t, arn(A1, "alice")));
-    assertTrue(e.headers().containsKey("Retry-After"));
+    refusedByTheHsm(request(t, arn(A1, "alice")));
     f.store.fail(false);
     ok(request(t, arn(A1, "alice")));
   }
 
   @Test
-  void aRoleDirectoryNotRefreshedWithinItsTtlIs503RatherThanAGuess() {
+  void aRoleDirectoryNotRefreshedWithinItsTtlIsAnHsmOutageRatherThanAGuess() {
     f.create(A1, "alice", SigningAlgorithm.ES256);
     String t = sso("alice@doit.com");
     f.clock.advance(TokenFixture.CACHE_TTL.plusSeconds(1));
-    refused(503, "temporarily_unavailable", "hsm_unavailable", request(t, arn(A1, "alice")));
+    refusedByTheHsm(request(t, arn(A1, "alice")));
   }
 
   // --- metrics

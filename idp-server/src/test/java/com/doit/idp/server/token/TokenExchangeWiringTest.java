@@ -10,7 +10,7 @@ import com.doit.idp.config.ConfigLoader;
 import com.doit.idp.config.IdpConfig;
 import com.doit.idp.role.RoleId;
 import com.doit.idp.role.SigningAlgorithm;
-import com.doit.idp.server.ClientError;
+import com.doit.idp.server.RequestContext;
 import com.doit.idp.server.sso.SsoTestIssuer;
 import com.doit.idp.server.sso.SsoVerifier;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -67,10 +67,10 @@ class TokenExchangeWiringTest {
       String arn = f.names.roleArn(new RoleId("123456789012", "erin"));
       TokenResponse r = s.exchange(form(issuer.idToken("erin@doit.com"), arn), new RequestContext("r", "a"));
       assertEquals(120, r.expiresIn());
-      ClientError e = assertThrows(ClientError.class,
+      OAuthError e = assertThrows(OAuthError.class,
           () -> s.exchange(form(issuer.idToken("erin@doit.com"), arn), new RequestContext("r", "a")));
-      assertEquals(429, e.status());
-      assertEquals("3600", e.headers().get("Retry-After"));
+      assertEquals(OAuthError.Code.TOO_MANY_REQUESTS, e.code());
+      assertEquals(java.util.Optional.of(java.time.Duration.ofHours(1)), e.retryAfter());
     }
   }
 

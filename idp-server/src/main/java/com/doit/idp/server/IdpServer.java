@@ -1,6 +1,7 @@
 package com.doit.idp.server;
 
 import com.doit.idp.audit.AuditLog;
+import com.doit.idp.audit.BoundedDenialAudit;
 import com.doit.idp.audit.FileAuditLog;
 import com.doit.idp.aws.Provisioner;
 import com.doit.idp.config.IdpConfig;
@@ -56,6 +57,8 @@ public final class IdpServer implements AutoCloseable {
   public static final List<String> LISTENERS = List.of("public", "token", "management");
   private static final Duration GC_EVERY = Duration.ofMinutes(1);
   private static final Duration PING_EVERY = Duration.ofSeconds(1);
+  /** How often the summary of dropped refusal lines is written once its minute is over. */
+  private static final Duration DENIAL_SUMMARY_EVERY = Duration.ofSeconds(10);
   private static final Duration DRAIN = Duration.ofSeconds(10);
 
   private record Listener(String name, Undertow undertow, Draining draining, InetSocketAddress address,
@@ -64,16 +67,18 @@ public final class IdpServer implements AutoCloseable {
   private final Map<String, Listener> listeners;
   private final ScheduledExecutorService scheduler;
   private final AuditLog ownedAudit;
+  private final BoundedDenialAudit deniedAudit;
   private final RoleDirectory directory;
   private final Readiness readiness;
   private final PrometheusMeterRegistry registry;
   private boolean closed;
 
   private IdpServer(Map<String, Listener> listeners, ScheduledExecutorService scheduler, AuditLog ownedAudit,
-      RoleDirectory directory, Readiness readiness, PrometheusMeterRegistry registry) {
+      BoundedDenialAudit deniedAudit, RoleDirectory directory, Readiness readiness, PrometheusMeterRegistry registry) {
     this.listeners = listeners;
     this.scheduler = scheduler;
     this.ownedAudit = ownedAudit;
+    this.deniedAudit = deniedAudit;
     this.directory = directory;
     this.readiness = readiness;
     this.registry = registry;
@@ -139,8 +144,19 @@ public final class IdpServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (ownedAudit != null) ownedAudit.close();
+    closeAudit(deniedAudit, ownedAudit);
     log.info("stopped");
+  }
+
+  /** Writes what the bounded refusal audit still holds, then closes the audit log the server opened. */
+  private static void closeAudit(BoundedDenialAudit denied, AuditLog owned) {
+    try {
+      if (denied != null) denied.close();
+    } catch (RuntimeException e) {
+      log.warn("audit-summary-failed: {}", e.toString());
+    } finally {
+      if (owned != null) owned.close();
+    }
   }
 
   /** Collects what the server needs; {@link #start} reads the HSM, schedules the background work and binds. */
@@ -154,6 +170,7 @@ public final class IdpServer implements AutoCloseable {
     private BooleanSupplier ssoKeysLoaded;
     private Provisioner provisioner;
     private Duration gcEvery = GC_EVERY;
+    private boolean everyDenialAudited;
 
     private Builder(IdpConfig config) {
       this.config = Objects.requireNonNull(config, "config");
@@ -166,6 +183,15 @@ public final class IdpServer implements AutoCloseable {
     public Builder gcEvery(Duration every) {
       if (every.isNegative() || every.isZero()) throw new IllegalArgumentException("gcEvery must be positive");
       this.gcEvery = every;
+      return this;
+    }
+
+    /**
+     * Writes a {@code token.denied} line for every refused token request, without the production bound per source
+     * ({@link BoundedDenialAudit}): for tests that check one line per refused request, many in a minute.
+     */
+    public Builder everyDenialAudited() {
+      this.everyDenialAudited = true;
       return this;
     }
 
@@ -238,13 +264,18 @@ public final class IdpServer implements AutoCloseable {
       RoleService roles = new RoleService(timed, RoleService.Settings.of(config), clock, auditLog, names);
       TokenEndpoints endpoints = tokenEndpoints;
       BooleanSupplier ssoReady = ssoKeysLoaded;
+      BoundedDenialAudit deniedAudit = null;
       if (endpoints == null) {
         // Main under --dev puts the development issuer into sso.issuer before it gets here.
         URI ssoIssuer = config.sso().issuer().orElseThrow(
             () -> new com.doit.idp.config.ConfigException("sso.issuer: required"));
         SsoVerifier sso = new SsoVerifier(ssoIssuer, config.sso(), clock);
+        // Refused requests cost an attacker a connection each: their lines are bounded per source, so that a
+        // flood of them cannot fill the disk (docs/THREAT-MODEL.md).
+        deniedAudit = everyDenialAudited ? null : new BoundedDenialAudit(auditLog, clock);
         endpoints = new TokenServices(
-            TokenExchangeService.create(config, sso, directory, timed, auditLog, reg, clock),
+            TokenExchangeService.create(config, sso, directory, timed, deniedAudit != null ? deniedAudit : auditLog,
+                reg, clock),
             new RoleListService(sso, directory, names));
         if (ssoReady == null) ssoReady = sso::isReady;
       }
@@ -272,6 +303,16 @@ public final class IdpServer implements AutoCloseable {
           log.warn("readiness-check-failed: {}", e.toString());
         }
       }, PING_EVERY.toMillis(), PING_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+      if (deniedAudit != null) {
+        BoundedDenialAudit d = deniedAudit;
+        scheduler.scheduleWithFixedDelay(() -> {
+          try {
+            d.flush();
+          } catch (RuntimeException e) {
+            log.warn("audit-summary-failed: {}", e.toString());
+          }
+        }, DENIAL_SUMMARY_EVERY.toMillis(), DENIAL_SUMMARY_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+      }
 
       long maxBody = config.http().maxBody();
       PublicDocuments documents = new PublicDocuments(directory, names, clock, 10_000);
@@ -294,10 +335,10 @@ public final class IdpServer implements AutoCloseable {
       } catch (RuntimeException e) {
         for (Listener l : started.values()) l.undertow.stop();
         scheduler.shutdownNow();
-        if (ownedAudit != null) ownedAudit.close();
+        closeAudit(deniedAudit, ownedAudit);
         throw e;
       }
-      return new IdpServer(started, scheduler, ownedAudit, directory, readiness, reg);
+      return new IdpServer(started, scheduler, ownedAudit, deniedAudit, directory, readiness, reg);
     }
 
     private Listener listen(String name, IdpConfig.Listener l, HandlerChains.Chain chain, long maxBody) {

@@ -1,5 +1,6 @@
 package com.doit.idp.server.web;
 
+import com.doit.idp.audit.AuditLogException;
 import com.doit.idp.role.HsmException;
 import com.doit.idp.server.ClientError;
 import io.undertow.server.HttpHandler;
@@ -13,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns every exception into a JSON answer (STYLE.md "Errors"): a {@link ClientError} into its status, its
- * {@code {"error","error_description"}} and its headers; an HSM failure into {@code 503 temporarily_unavailable};
+ * {@code {"error","error_description"}} and its headers; an HSM failure or an audit log that cannot be written into
+ * {@code 503 temporarily_unavailable};
  * a body over {@code http.max-body} into {@code 413}; anything else into {@code 500 {"error":"server_error",
  * "request_id"}} with the stack trace logged and never sent. Every error carries {@code Cache-Control: no-store}
  * (SPEC.md: the public 404 and every token error must; nothing else is worth caching either).
@@ -79,6 +81,11 @@ public final class ErrorMapping implements HttpHandler {
       if (c instanceof RequestTooBigException) return Bodies.tooLarge();
       if (c instanceof HsmException) {
         return new ClientError(503, "temporarily_unavailable", "the HSM is unavailable; try again later",
+            Map.of("Retry-After", "5"));
+      }
+      if (c instanceof AuditLogException) {
+        // nothing is answered that the audit log cannot record (a full disk): the client may try again later
+        return new ClientError(503, "temporarily_unavailable", "the audit log cannot be written; try again later",
             Map.of("Retry-After", "5"));
       }
     }

@@ -19,13 +19,13 @@ import com.doit.idp.server.token.RoleListService;
 import com.doit.idp.server.token.TokenExchangeService;
 import com.doit.idp.server.web.Draining;
 import com.doit.idp.server.web.HandlerChains;
+import com.doit.idp.server.web.HttpListener;
 import com.doit.idp.server.web.PemTls;
 import com.doit.idp.server.web.TokenEndpoints;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.undertow.Undertow;
-import io.undertow.UndertowOptions;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -40,6 +40,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,8 +62,7 @@ public final class IdpServer implements AutoCloseable {
   private static final Duration DENIAL_SUMMARY_EVERY = Duration.ofSeconds(10);
   private static final Duration DRAIN = Duration.ofSeconds(10);
 
-  private record Listener(String name, Undertow undertow, Draining draining, InetSocketAddress address,
-      boolean tls) {}
+  private record Listener(String name, HttpListener http, Draining draining, boolean tls) {}
 
   private final Map<String, Listener> listeners;
   private final ScheduledExecutorService scheduler;
@@ -92,7 +92,7 @@ public final class IdpServer implements AutoCloseable {
   public InetSocketAddress address(String name) {
     Listener l = listeners.get(name);
     if (l == null) throw new IllegalArgumentException("no listener " + name);
-    return l.address;
+    return l.http.address();
   }
 
   /** {@code http(s)://host:port} of listener {@code name}. */
@@ -136,7 +136,7 @@ public final class IdpServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    for (Listener l : listeners.values()) l.undertow.stop();
+    for (Listener l : listeners.values()) l.http.close();
     scheduler.shutdownNow();
     try {
       // The caller closes the store once this returns: a sweep or refresh still running would meet a closed store.
@@ -314,26 +314,25 @@ public final class IdpServer implements AutoCloseable {
         }, DENIAL_SUMMARY_EVERY.toMillis(), DENIAL_SUMMARY_EVERY.toMillis(), TimeUnit.MILLISECONDS);
       }
 
-      long maxBody = config.http().maxBody();
+      HandlerChains.BodyLimits bodies = new HandlerChains.BodyLimits(config.http().maxBody(),
+          config.http().bodyTimeout());
       PublicDocuments documents = new PublicDocuments(directory, names, clock, 10_000);
       AdminApi admin = new AdminApi(roles, directory, clock, Optional.ofNullable(provisioner));
       Map<String, HttpHandler> routes = new LinkedHashMap<>();
       routes.put("public", HandlerChains.publicRoutes(documents, config.http().jwksMaxAge()));
-      routes.put("token", HandlerChains.tokenRoutes(endpoints, maxBody));
-      routes.put("management", HandlerChains.managementRoutes(readiness, reg, config.admin().token(), admin, maxBody));
+      routes.put("token", HandlerChains.tokenRoutes(endpoints, bodies));
+      routes.put("management", HandlerChains.managementRoutes(readiness, reg, config.admin().token(), admin, bodies));
       Map<String, IdpConfig.Listener> configured = Map.of("public", config.listen().publicListener(),
           "token", config.listen().token(), "management", config.listen().management());
 
       Map<String, Listener> started = new LinkedHashMap<>();
       try {
         for (String name : LISTENERS) {
-          HandlerChains.Chain chain = name.equals("public")
-              ? HandlerChains.nonBlockingChain(name, reg, routes.get(name))
-              : HandlerChains.chain(name, reg, routes.get(name), maxBody);
-          started.put(name, listen(name, configured.get(name), chain, maxBody));
+          HandlerChains.Chain chain = HandlerChains.chain(name, reg, config.http().trustedProxies(), routes.get(name));
+          started.put(name, listen(name, configured.get(name), chain, reg));
         }
       } catch (RuntimeException e) {
-        for (Listener l : started.values()) l.undertow.stop();
+        for (Listener l : started.values()) l.http.close();
         scheduler.shutdownNow();
         closeAudit(deniedAudit, ownedAudit);
         throw e;
@@ -341,45 +340,16 @@ public final class IdpServer implements AutoCloseable {
       return new IdpServer(started, scheduler, ownedAudit, deniedAudit, directory, readiness, reg);
     }
 
-    private Listener listen(String name, IdpConfig.Listener l, HandlerChains.Chain chain, long maxBody) {
-      Undertow.ListenerBuilder lb = new Undertow.ListenerBuilder().setHost(l.address().host())
-          .setPort(l.address().port()).setRootHandler(chain.root());
-      if (l.tls()) {
-        lb.setType(Undertow.ListenerType.HTTPS)
-            .setSslContext(PemTls.serverContext("listen." + name, l.tlsCert().get(), l.tlsKey().get()));
-      } else {
-        lb.setType(Undertow.ListenerType.HTTP);
-      }
+    private Listener listen(String name, IdpConfig.Listener l, HandlerChains.Chain chain, MeterRegistry registry) {
+      Optional<SSLContext> tls = l.tls()
+          ? Optional.of(PemTls.serverContext("listen." + name, l.tlsCert().get(), l.tlsKey().get()))
+          : Optional.empty();
       int workers = name.equals("management") ? 4 : Math.max(16, config.hsm().sessions() * 2);
-      Undertow u = Undertow.builder()
-          .addListener(lb)
-          .setIoThreads(name.equals("public") ? 2 : 1)
-          .setWorkerThreads(workers)
-          // Limits against hostile clients, set explicitly rather than left to Undertow's generous defaults.
-          // MAX_HEADER_SIZE bounds the request line (so the URL) plus all headers.
-          .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
-          .setServerOption(UndertowOptions.MAX_HEADERS, 64)
-          .setServerOption(UndertowOptions.MAX_COOKIES, 16)
-          .setServerOption(UndertowOptions.MAX_PARAMETERS, 32)
-          // Only a backstop for bodies no handler reads: Bodies counts bytes and answers 413 JSON past http.max-body,
-          // but Undertow's own limit drops the connection without an answer, and it counts bytes as they are
-          // buffered (up to a buffer ahead of the handler), so it must sit well above http.max-body.
-          .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, maxBody + 1024 * 1024)
-          .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
-          .setServerOption(UndertowOptions.ENABLE_HTTP2, false)
-          .setServerOption(UndertowOptions.ALWAYS_SET_DATE, true)
-          // Slow clients: 10 s to send the request head, a connection with no byte either way for 30 s is closed
-          // (a body trickled slower is cut off), and an idle keep-alive connection is closed after 30 s. XNIO's READ_TIMEOUT socket
-          // option is not used: with Undertow 2.4.4 it throws RejectedExecutionException (XNIO007007) when a
-          // response completes on a worker thread.
-          .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 10_000)
-          .setServerOption(UndertowOptions.IDLE_TIMEOUT, 30_000)
-          .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 30_000)
-          .build();
-      u.start();
-      InetSocketAddress bound = (InetSocketAddress) u.getListenerInfo().get(0).getAddress();
-      log.info("listening name={} address={}", name, hostPort(bound));
-      return new Listener(name, u, chain.draining(), bound, l.tls());
+      HttpListener http = HttpListener.start(new HttpListener.Settings(name, l.address().host(), l.address().port(),
+          tls, l.proxyProtocol(), config.http().trustedProxies(), config.http().maxConnections(),
+          name.equals("public") ? 2 : 1, workers, config.http().maxBody()), chain.root(), registry);
+      log.info("listening name={} address={}", name, hostPort(http.address()));
+      return new Listener(name, http, chain.draining(), l.tls());
     }
 
     private static void sweep(RoleService roles, RoleDirectory directory) {

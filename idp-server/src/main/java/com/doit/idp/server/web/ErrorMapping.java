@@ -70,7 +70,9 @@ public final class ErrorMapping implements HttpHandler {
       return;
     }
     e.headers().forEach((k, v) -> Json.header(exchange, k, v));
-    if (e.status() == 413) exchange.setPersistent(false); // the rest of the body is not worth reading
+    // A body not read (413, or an answer given before the body: 404, 405, 401) is not worth reading to its end:
+    // close the connection rather than drain it at the client's pace.
+    if (e.status() == 413 || !exchange.isRequestComplete()) exchange.setPersistent(false);
     Json.send(exchange, e.status(), Json.error(e.error(), e.description()));
   }
 

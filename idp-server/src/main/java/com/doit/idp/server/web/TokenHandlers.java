@@ -4,7 +4,6 @@ import com.doit.idp.server.ClientError;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 
@@ -54,8 +53,8 @@ public final class TokenHandlers {
     return token.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(token);
   }
 
+  /** The client's address ({@link ClientAddress}: behind a trusted load balancer, the client's, not the balancer's). */
   static String remoteAddr(HttpServerExchange exchange) {
-    InetSocketAddress a = exchange.getSourceAddress();
-    return a == null || a.getAddress() == null ? null : a.getAddress().getHostAddress();
+    return ClientAddress.of(exchange);
   }
 }

@@ -34,6 +34,7 @@ class HandlerChainTest {
 
   @BeforeEach
   void start() {
+    HandlerChains.BodyLimits limits = new HandlerChains.BodyLimits(1024, java.time.Duration.ofSeconds(10));
     Router routes = Router.builder()
         .route("/ok", ex -> {
           thread.set(Thread.currentThread().getName());
@@ -61,7 +62,7 @@ class HandlerChainTest {
           throw new IllegalStateException("after setting headers");
         }, "GET")
         .build();
-    chain = HandlerChains.chain("test", registry, routes, 1024);
+    chain = HandlerChains.chain("test", registry, java.util.List.of(), HandlerChains.blocking(routes, limits));
     undertow = Undertow.builder().addHttpListener(0, "127.0.0.1", chain.root()).build();
     undertow.start();
     InetSocketAddress a = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();

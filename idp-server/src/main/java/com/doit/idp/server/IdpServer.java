@@ -119,8 +119,26 @@ public final class IdpServer implements AutoCloseable {
   }
 
   /**
+   * The stop of SIGTERM (docs/HTTP-API.md "Starting and stopping"): {@code /readyz} answers 503 at once, so that a
+   * load balancer stops sending requests; the listeners keep serving for {@code delay} ({@code http.shutdown-delay})
+   * while it notices, each answer closing its connection; then {@link #close}. An interrupt cuts the delay short.
+   */
+  public void stop(Duration delay) {
+    readiness.markStopping();
+    for (Listener l : listeners.values()) l.draining.closeConnections();
+    log.info("stopping: not ready, serving for {} ms more", delay.toMillis());
+    try {
+      Thread.sleep(delay.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    close();
+  }
+
+  /**
    * Stops gracefully: new requests get 503 JSON, requests in flight get up to 10 s to finish, then the listeners
-   * close and the background tasks stop. Does not close the role key store.
+   * close and the background tasks stop. Does not close the role key store. No delay: {@link #stop} is the stop
+   * behind a load balancer.
    */
   @Override
   public synchronized void close() {

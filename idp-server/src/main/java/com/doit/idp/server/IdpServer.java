@@ -332,14 +332,15 @@ public final class IdpServer implements AutoCloseable {
         }, DENIAL_SUMMARY_EVERY.toMillis(), DENIAL_SUMMARY_EVERY.toMillis(), TimeUnit.MILLISECONDS);
       }
 
-      HandlerChains.BodyLimits bodies = new HandlerChains.BodyLimits(config.http().maxBody(),
-          config.http().bodyTimeout());
+      long maxBody = config.http().maxBody();
+      Duration bodyTimeout = config.http().bodyTimeout();
       PublicDocuments documents = new PublicDocuments(directory, names, clock, 10_000);
       AdminApi admin = new AdminApi(roles, directory, clock, Optional.ofNullable(provisioner));
       Map<String, HttpHandler> routes = new LinkedHashMap<>();
       routes.put("public", HandlerChains.publicRoutes(documents, config.http().jwksMaxAge()));
-      routes.put("token", HandlerChains.tokenRoutes(endpoints, bodies));
-      routes.put("management", HandlerChains.managementRoutes(readiness, reg, config.admin().token(), admin, bodies));
+      routes.put("token", HandlerChains.tokenRoutes(endpoints, HandlerChains.bodyLimits(maxBody, bodyTimeout)));
+      routes.put("management", HandlerChains.managementRoutes(readiness, reg, config.admin().token(), admin,
+          HandlerChains.bodyLimits(maxBody, bodyTimeout)));
       Map<String, IdpConfig.Listener> configured = Map.of("public", config.listen().publicListener(),
           "token", config.listen().token(), "management", config.listen().management());
 

@@ -66,6 +66,10 @@ public final class Bodies {
 
   private static ClientError unreadable(IOException e) {
     if (e instanceof RequestTooBigException || e instanceof Receiver.RequestToLargeException) return tooLarge();
+    if (e instanceof BodyReceiver.OverBudget) {
+      return new ClientError(503, "temporarily_unavailable", "too many request bodies are being received; try again",
+          Map.of("Retry-After", "1"));
+    }
     if (e instanceof BodyReceiver.TimedOut) {
       return new ClientError(408, "invalid_request", "the request body did not arrive within http.body-timeout");
     }

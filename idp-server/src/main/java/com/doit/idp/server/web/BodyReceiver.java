@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.xnio.ChannelListener;
 import org.xnio.XnioExecutor;
 import org.xnio.channels.StreamSourceChannel;
@@ -22,10 +23,13 @@ import org.xnio.channels.StreamSourceChannel;
  *       sending a byte now and then held 128 MiB, issue 9 point 6);</li>
  *   <li>at most {@code http.max-body} + 1 bytes are kept (one more tells "at the limit" from "over it": 413);</li>
  *   <li>the whole body must arrive within {@code http.body-timeout} of the request head, however steadily it
- *       trickles (the idle timeout alone lets one byte every 29 s hold a connection for ever): 408.</li>
+ *       trickles (the idle timeout alone lets one byte every 29 s hold a connection for ever): 408;</li>
+ *   <li>the bytes of all bodies a listener holds stay within its {@link BodyBudget}, until their requests are
+ *       answered: 503 beyond.</li>
  * </ul>
  * The outcome is attached for {@link Bodies#read}: the bytes ({@link Bodies#RECEIVED}) or the failure
- * ({@link Bodies#RECEIVE_FAILED}: {@link TimedOut}, {@link RequestTooBigException}, or the read's own error).
+ * ({@link Bodies#RECEIVE_FAILED}: {@link TimedOut}, {@link OverBudget}, {@link RequestTooBigException}, or the read's
+ * own error).
  *
  * <p>Confined to the exchange's IO thread: the read events and the timer both run there.
  */
@@ -39,6 +43,15 @@ final class BodyReceiver implements ChannelListener<StreamSourceChannel> {
     }
   }
 
+  /** The listener holds as many body bytes as its {@link BodyBudget} allows. */
+  static final class OverBudget extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    OverBudget() {
+      super("the listener holds as many request bodies as it may");
+    }
+  }
+
   /** What to do with the exchange once its body is whole or has failed (dispatch it). Runs on the IO thread. */
   interface Next {
     void handle(HttpServerExchange exchange);
@@ -47,6 +60,9 @@ final class BodyReceiver implements ChannelListener<StreamSourceChannel> {
   private final HttpServerExchange exchange;
   private final StreamSourceChannel channel;
   private final long keep;
+  private final BodyBudget budget;
+  /** Bytes taken from the budget, given back when the exchange ends (the body lives until then). */
+  private final AtomicLong reserved = new AtomicLong();
   private final Next next;
   private final ByteArrayOutputStream body;
   private XnioExecutor.Key timer;
@@ -54,10 +70,12 @@ final class BodyReceiver implements ChannelListener<StreamSourceChannel> {
   /** True while {@link #receive} runs, that is within the handler's call. */
   private boolean starting = true;
 
-  private BodyReceiver(HttpServerExchange exchange, StreamSourceChannel channel, long maxBody, Next next) {
+  private BodyReceiver(HttpServerExchange exchange, StreamSourceChannel channel, long maxBody, BodyBudget budget,
+      Next next) {
     this.exchange = exchange;
     this.channel = channel;
     this.keep = maxBody + 1;
+    this.budget = budget;
     this.next = next;
     long declared = exchange.getRequestContentLength();
     // A small start whatever is declared: the buffer grows as bytes come, so a declared length costs nothing.
@@ -68,14 +86,18 @@ final class BodyReceiver implements ChannelListener<StreamSourceChannel> {
    * Starts receiving the body of {@code exchange}; {@code next} runs once, when it is whole or has failed. Must be
    * called on the IO thread, from a handler (the exchange stays open until {@code next} dispatches it).
    */
-  static void receive(HttpServerExchange exchange, long maxBody, Duration timeout, Next next) {
+  static void receive(HttpServerExchange exchange, long maxBody, Duration timeout, BodyBudget budget, Next next) {
     StreamSourceChannel channel = exchange.getRequestChannel();
     if (channel == null) {
       exchange.putAttachment(Bodies.RECEIVE_FAILED, new IOException("the request body was already read"));
       next.handle(exchange);
       return;
     }
-    BodyReceiver r = new BodyReceiver(exchange, channel, maxBody, next);
+    BodyReceiver r = new BodyReceiver(exchange, channel, maxBody, budget, next);
+    exchange.addExchangeCompleteListener((ex, nextListener) -> {
+      budget.release(r.reserved.getAndSet(0));
+      nextListener.proceed();
+    });
     r.timer = exchange.getIoThread().executeAfter(r::timedOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
     channel.getReadSetter().set(r);
     r.readAvailable();
@@ -103,6 +125,12 @@ final class BodyReceiver implements ChannelListener<StreamSourceChannel> {
         }
         buffer.flip();
         int take = (int) Math.min(buffer.remaining(), keep - body.size());
+        if (!budget.reserve(take)) {
+          exchange.setPersistent(false); // the rest of the body is not read
+          settle(null, new OverBudget());
+          return;
+        }
+        reserved.addAndGet(take);
         if (buffer.hasArray()) {
           body.write(buffer.array(), buffer.arrayOffset() + buffer.position(), take);
         } else {

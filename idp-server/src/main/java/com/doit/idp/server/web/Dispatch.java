@@ -18,17 +18,20 @@ public final class Dispatch implements HttpHandler {
   private final HttpHandler next;
   private final long maxBody;
   private final Duration bodyTimeout;
+  private final BodyBudget budget;
 
   /**
    * @param maxBody {@code http.max-body}: bodies are received up to one byte more (so that {@link Bodies} can tell
    *     "exactly the limit" from "over it"), never more; a declared length over it is not received at all (413)
    * @param bodyTimeout {@code http.body-timeout}: the whole body must arrive within it (408)
+   * @param budget the body bytes the listener may hold at once (503 beyond)
    */
-  public Dispatch(HttpHandler next, long maxBody, Duration bodyTimeout) {
+  public Dispatch(HttpHandler next, long maxBody, Duration bodyTimeout, BodyBudget budget) {
     if (maxBody <= 0 || maxBody >= Integer.MAX_VALUE) throw new IllegalArgumentException("maxBody out of range");
     this.next = next;
     this.maxBody = maxBody;
     this.bodyTimeout = bodyTimeout;
+    this.budget = budget;
   }
 
   @Override
@@ -36,7 +39,7 @@ public final class Dispatch implements HttpHandler {
     if (exchange.isInIoThread()) {
       if (!exchange.isRequestComplete() && exchange.getRequestContentLength() <= maxBody
           && exchange.getAttachment(Bodies.RECEIVED) == null && exchange.getAttachment(Bodies.RECEIVE_FAILED) == null) {
-        BodyReceiver.receive(exchange, maxBody, bodyTimeout, ex -> ex.dispatch(this));
+        BodyReceiver.receive(exchange, maxBody, bodyTimeout, budget, ex -> ex.dispatch(this));
         return;
       }
       exchange.dispatch(this);

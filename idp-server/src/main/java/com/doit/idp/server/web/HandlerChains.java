@@ -43,8 +43,16 @@ public final class HandlerChains {
   /** A listener's chain: its root handler, and its draining stage for a graceful stop. */
   public record Chain(HttpHandler root, Draining draining) {}
 
-  /** How request bodies are bounded: {@code http.max-body} and {@code http.body-timeout}. */
-  public record BodyLimits(long maxBody, Duration timeout) {}
+  /**
+   * How a listener's request bodies are bounded: {@code http.max-body}, {@code http.body-timeout}, and the bytes it
+   * may hold at once (one budget per listener: build one per listener with {@link #bodyLimits}).
+   */
+  public record BodyLimits(long maxBody, Duration timeout, BodyBudget budget) {}
+
+  /** Fresh limits for one listener. */
+  public static BodyLimits bodyLimits(long maxBody, Duration timeout) {
+    return new BodyLimits(maxBody, timeout, BodyBudget.forMaxBody(maxBody));
+  }
 
   /**
    * The chain above around {@code routes}.
@@ -65,7 +73,7 @@ public final class HandlerChains {
 
   /** {@code handler} on a worker thread, in blocking mode, its request body received first within {@code limits}. */
   public static HttpHandler blocking(HttpHandler handler, BodyLimits limits) {
-    return new Dispatch(handler, limits.maxBody(), limits.timeout());
+    return new Dispatch(handler, limits.maxBody(), limits.timeout(), limits.budget());
   }
 
   /**

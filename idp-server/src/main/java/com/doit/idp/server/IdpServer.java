@@ -314,23 +314,8 @@ public final class IdpServer implements AutoCloseable {
       scheduler.scheduleWithFixedDelay(() -> sweep(roles, directory), gcEvery.toMillis(), gcEvery.toMillis(),
           TimeUnit.MILLISECONDS);
       // Keeps the HSM-up gauge current even when nobody probes /readyz.
-      scheduler.scheduleWithFixedDelay(() -> {
-        try {
-          readiness.check();
-        } catch (RuntimeException e) {
-          log.warn("readiness-check-failed: {}", e.toString());
-        }
-      }, PING_EVERY.toMillis(), PING_EVERY.toMillis(), TimeUnit.MILLISECONDS);
-      if (deniedAudit != null) {
-        BoundedDenialAudit d = deniedAudit;
-        scheduler.scheduleWithFixedDelay(() -> {
-          try {
-            d.flush();
-          } catch (RuntimeException e) {
-            log.warn("audit-summary-failed: {}", e.toString());
-          }
-        }, DENIAL_SUMMARY_EVERY.toMillis(), DENIAL_SUMMARY_EVERY.toMillis(), TimeUnit.MILLISECONDS);
-      }
+      every(scheduler, PING_EVERY, "readiness-check-failed", readiness::check);
+      if (deniedAudit != null) every(scheduler, DENIAL_SUMMARY_EVERY, "audit-summary-failed", deniedAudit::flush);
 
       long maxBody = config.http().maxBody();
       Duration bodyTimeout = config.http().bodyTimeout();
@@ -369,6 +354,17 @@ public final class IdpServer implements AutoCloseable {
           name.equals("public") ? 2 : 1, workers, config.http().maxBody()), chain.root(), registry);
       log.info("listening name={} address={}", name, hostPort(http.address()));
       return new Listener(name, http, chain.draining(), l.tls());
+    }
+
+    /** Runs {@code task} every {@code period}; a failure is logged as {@code failure} and tried again next time. */
+    private static void every(ScheduledExecutorService scheduler, Duration period, String failure, Runnable task) {
+      scheduler.scheduleWithFixedDelay(() -> {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          log.warn("{}: {}", failure, e.toString());
+        }
+      }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static void sweep(RoleService roles, RoleDirectory directory) {

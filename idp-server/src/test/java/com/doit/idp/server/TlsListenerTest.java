@@ -137,6 +137,13 @@ class TlsListenerTest {
           assertTrue(answer.contains("\"keys\""), answer);
         }
       }
+      // closed connections are counted out (or the connection limit would fill up with ghosts)
+      double open = -1;
+      for (int i = 0; i < 100 && open != 0; i++) {
+        open = t.server.meterRegistry().get("idp.http.connections.open").tag("listener", "public").gauge().value();
+        if (open != 0) Thread.sleep(50);
+      }
+      assertEquals(0, open, "open connections after the TLS connection closed");
     }
   }
 

@@ -93,6 +93,13 @@ class BehindALoadBalancerTest {
       RawHttp.Response spoof = proxied(idp, ascii("PROXY TCP4 203.0.113.9 198.51.100.1 56324 443\r\n"),
           Map.of("X-Forwarded-For", "192.0.2.200"));
       assertEquals("203.0.113.9", remoteAddr(idp, spoof));
+      // every proxied connection, closed, is counted out (or the connection limit would fill up with ghosts)
+      double open = -1;
+      for (int i = 0; i < 100 && open != 0; i++) {
+        open = idp.server().meterRegistry().get("idp.http.connections.open").tag("listener", "token").gauge().value();
+        if (open != 0) Thread.sleep(50);
+      }
+      assertEquals(0, open, "open connections on the token listener after the proxied ones closed");
     }
   }
 

@@ -2,7 +2,7 @@ package com.doit.idp.audit;
 
 /**
  * Where audit events go. {@link #write} returns only once the line is handed to the operating system, so a caller
- * that writes before it answers keeps SPEC.md's promise: flushed before the response is sent. Thread-safe.
+ * that writes before it answers keeps the audit log's promise (docs/RUNBOOK.md "The audit log"): written before the response is sent. Thread-safe.
  */
 @FunctionalInterface
 public interface AuditLog extends AutoCloseable {

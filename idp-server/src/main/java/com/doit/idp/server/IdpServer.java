@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server process without its {@code main}: the role directory and its refresh, the periodic gc sweep, and the
- * three Undertow listeners (public, token, management) of SPEC.md "Listeners". Embeddable: tests build one with
+ * three listeners (public, token, management) of docs/HTTP-API.md. Embeddable: tests build one with
  * {@link #builder}, on port 0, and read the bound ports with {@link #address}.
  *
  * <p>The server does not own the {@link RoleKeyStore} it is given (the caller closes it after {@link #close}); it

@@ -224,6 +224,19 @@ public final class ConfigLoader {
           opt("http.trusted-proxies", v -> Values.list(v).stream().map(Cidr::parse).toList()).orElse(List.of()),
           get("http.shutdown-delay", v -> between(Values.duration(v), 0, 600)));
 
+      for (String name : List.of("public", "token", "management")) {
+        IdpConfig.Listener l = switch (name) {
+          case "public" -> listen.publicListener();
+          case "token" -> listen.token();
+          default -> listen.management();
+        };
+        // a PROXY protocol header is believed from a trusted proxy only: with none, every connection is refused
+        if (l.proxyProtocol() && http.trustedProxies().isEmpty()) {
+          throw new ConfigException("listen." + name + ".proxy-protocol: needs http.trusted-proxies (the load"
+              + " balancers whose PROXY protocol header is believed)");
+        }
+      }
+
       IdpConfig.Audit audit = new IdpConfig.Audit(get("audit.file", Path::of));
       IdpConfig.Admin admin = new IdpConfig.Admin(
           opt("admin.token-file", Path::of).map(p -> {

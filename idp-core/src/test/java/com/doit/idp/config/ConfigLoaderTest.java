@@ -247,4 +247,13 @@ class ConfigLoaderTest {
       assertTrue(e.getMessage().startsWith(bad[1] + ":"), bad[0] + " -> " + e.getMessage());
     }
   }
+
+  @Test
+  void aProxyProtocolListenerNeedsTrustedProxies() throws IOException {
+    ConfigException e = refused(minimal("listen.public.proxy-protocol = true"));
+    assertTrue(e.getMessage().startsWith("listen.public.proxy-protocol: needs http.trusted-proxies"), e.getMessage());
+    IdpConfig c = ConfigLoader.load(Optional.of(minimal("listen.public.proxy-protocol = true",
+        "http.trusted-proxies = 10.0.0.0/8")), env(), false);
+    assertTrue(c.listen().publicListener().proxyProtocol());
+  }
 }

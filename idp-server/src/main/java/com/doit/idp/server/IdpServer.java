@@ -1,6 +1,7 @@
 package com.doit.idp.server;
 
 import com.doit.idp.audit.AuditLog;
+import com.doit.idp.audit.BoundedDenialAudit;
 import com.doit.idp.audit.FileAuditLog;
 import com.doit.idp.aws.Provisioner;
 import com.doit.idp.config.IdpConfig;
@@ -18,12 +19,12 @@ import com.doit.idp.server.token.RoleListService;
 import com.doit.idp.server.token.TokenExchangeService;
 import com.doit.idp.server.web.Draining;
 import com.doit.idp.server.web.HandlerChains;
+import com.doit.idp.server.web.HttpListener;
 import com.doit.idp.server.web.PemTls;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.undertow.Undertow;
-import io.undertow.UndertowOptions;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -38,12 +39,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The server process without its {@code main}: the role directory and its refresh, the periodic gc sweep, and the
- * three Undertow listeners (public, token, management) of SPEC.md "Listeners". Embeddable: tests build one with
+ * three listeners (public, token, management) of docs/HTTP-API.md. Embeddable: tests build one with
  * {@link #builder}, on port 0, and read the bound ports with {@link #address}.
  *
  * <p>The server does not own the {@link RoleKeyStore} it is given (the caller closes it after {@link #close}); it
@@ -55,24 +57,27 @@ public final class IdpServer implements AutoCloseable {
   public static final List<String> LISTENERS = List.of("public", "token", "management");
   private static final Duration GC_EVERY = Duration.ofMinutes(1);
   private static final Duration PING_EVERY = Duration.ofSeconds(1);
+  /** How often the summary of dropped refusal lines is written once its minute is over. */
+  private static final Duration DENIAL_SUMMARY_EVERY = Duration.ofSeconds(10);
   private static final Duration DRAIN = Duration.ofSeconds(10);
 
-  private record Listener(String name, Undertow undertow, Draining draining, InetSocketAddress address,
-      boolean tls) {}
+  private record Listener(String name, HttpListener http, Draining draining, boolean tls) {}
 
   private final Map<String, Listener> listeners;
   private final ScheduledExecutorService scheduler;
   private final AuditLog ownedAudit;
+  private final BoundedDenialAudit deniedAudit;
   private final RoleDirectory directory;
   private final Readiness readiness;
   private final PrometheusMeterRegistry registry;
   private boolean closed;
 
   private IdpServer(Map<String, Listener> listeners, ScheduledExecutorService scheduler, AuditLog ownedAudit,
-      RoleDirectory directory, Readiness readiness, PrometheusMeterRegistry registry) {
+      BoundedDenialAudit deniedAudit, RoleDirectory directory, Readiness readiness, PrometheusMeterRegistry registry) {
     this.listeners = listeners;
     this.scheduler = scheduler;
     this.ownedAudit = ownedAudit;
+    this.deniedAudit = deniedAudit;
     this.directory = directory;
     this.readiness = readiness;
     this.registry = registry;
@@ -86,7 +91,7 @@ public final class IdpServer implements AutoCloseable {
   public InetSocketAddress address(String name) {
     Listener l = listeners.get(name);
     if (l == null) throw new IllegalArgumentException("no listener " + name);
-    return l.address;
+    return l.http.address();
   }
 
   /** {@code http(s)://host:port} of listener {@code name}. */
@@ -113,8 +118,26 @@ public final class IdpServer implements AutoCloseable {
   }
 
   /**
+   * The stop of SIGTERM (docs/HTTP-API.md "Starting and stopping"): {@code /readyz} answers 503 at once, so that a
+   * load balancer stops sending requests; the listeners keep serving for {@code delay} ({@code http.shutdown-delay})
+   * while it notices, each answer closing its connection; then {@link #close}. An interrupt cuts the delay short.
+   */
+  public void stop(Duration delay) {
+    readiness.markStopping();
+    for (Listener l : listeners.values()) l.draining.closeConnections();
+    log.info("stopping: not ready, serving for {} ms more", delay.toMillis());
+    try {
+      Thread.sleep(delay.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    close();
+  }
+
+  /**
    * Stops gracefully: new requests get 503 JSON, requests in flight get up to 10 s to finish, then the listeners
-   * close and the background tasks stop. Does not close the role key store.
+   * close and the background tasks stop. Does not close the role key store. No delay: {@link #stop} is the stop
+   * behind a load balancer.
    */
   @Override
   public synchronized void close() {
@@ -130,7 +153,7 @@ public final class IdpServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    for (Listener l : listeners.values()) l.undertow.stop();
+    for (Listener l : listeners.values()) l.http.close();
     scheduler.shutdownNow();
     try {
       // The caller closes the store once this returns: a sweep or refresh still running would meet a closed store.
@@ -138,8 +161,19 @@ public final class IdpServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (ownedAudit != null) ownedAudit.close();
+    closeAudit(deniedAudit, ownedAudit);
     log.info("stopped");
+  }
+
+  /** Writes what the bounded refusal audit still holds, then closes the audit log the server opened. */
+  private static void closeAudit(BoundedDenialAudit denied, AuditLog owned) {
+    try {
+      if (denied != null) denied.close();
+    } catch (RuntimeException e) {
+      log.warn("audit-summary-failed: {}", e.toString());
+    } finally {
+      if (owned != null) owned.close();
+    }
   }
 
   /** Collects what the server needs; {@link #start} reads the HSM, schedules the background work and binds. */
@@ -152,6 +186,7 @@ public final class IdpServer implements AutoCloseable {
     private BooleanSupplier ssoKeysLoaded;
     private Provisioner provisioner;
     private Duration gcEvery = GC_EVERY;
+    private boolean everyDenialAudited;
 
     private Builder(IdpConfig config) {
       this.config = Objects.requireNonNull(config, "config");
@@ -164,6 +199,15 @@ public final class IdpServer implements AutoCloseable {
     public Builder gcEvery(Duration every) {
       if (every.isNegative() || every.isZero()) throw new IllegalArgumentException("gcEvery must be positive");
       this.gcEvery = every;
+      return this;
+    }
+
+    /**
+     * Writes a {@code token.denied} line for every refused token request, without the production bound per source
+     * ({@link BoundedDenialAudit}): for tests that check one line per refused request, many in a minute.
+     */
+    public Builder everyDenialAudited() {
+      this.everyDenialAudited = true;
       return this;
     }
 
@@ -231,8 +275,11 @@ public final class IdpServer implements AutoCloseable {
       URI ssoIssuer = config.sso().issuer().orElseThrow(
           () -> new com.doit.idp.config.ConfigException("sso.issuer: required"));
       SsoVerifier sso = new SsoVerifier(ssoIssuer, config.sso(), clock);
-      TokenExchangeService tokenExchange = TokenExchangeService.create(config, sso, directory, timed, auditLog, reg,
-          clock);
+      // Refused requests cost an attacker a connection each: their lines are bounded per source, so that a flood of
+      // them cannot fill the disk (docs/THREAT-MODEL.md).
+      BoundedDenialAudit deniedAudit = everyDenialAudited ? null : new BoundedDenialAudit(auditLog, clock);
+      TokenExchangeService tokenExchange = TokenExchangeService.create(config, sso, directory, timed,
+          deniedAudit != null ? deniedAudit : auditLog, reg, clock);
       RoleListService roleList = new RoleListService(sso, directory, names);
       BooleanSupplier ssoReady = ssoKeysLoaded != null ? ssoKeysLoaded : sso::isReady;
       Readiness readiness = new Readiness(timed, directory, ssoReady, clock, PING_EVERY);
@@ -251,81 +298,60 @@ public final class IdpServer implements AutoCloseable {
       scheduler.scheduleWithFixedDelay(() -> sweep(roles, directory), gcEvery.toMillis(), gcEvery.toMillis(),
           TimeUnit.MILLISECONDS);
       // Keeps the HSM-up gauge current even when nobody probes /readyz.
-      scheduler.scheduleWithFixedDelay(() -> {
-        try {
-          readiness.check();
-        } catch (RuntimeException e) {
-          log.warn("readiness-check-failed: {}", e.toString());
-        }
-      }, PING_EVERY.toMillis(), PING_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+      every(scheduler, PING_EVERY, "readiness-check-failed", readiness::check);
+      if (deniedAudit != null) every(scheduler, DENIAL_SUMMARY_EVERY, "audit-summary-failed", deniedAudit::flush);
 
       long maxBody = config.http().maxBody();
+      Duration bodyTimeout = config.http().bodyTimeout();
       PublicDocuments documents = new PublicDocuments(directory, names, clock, 10_000);
       AdminApi admin = new AdminApi(roles, roleAudit, directory, clock, Optional.ofNullable(provisioner),
           config.sso());
       Map<String, HttpHandler> routes = new LinkedHashMap<>();
       routes.put("public", HandlerChains.publicRoutes(documents, config.http().jwksMaxAge()));
-      routes.put("token", HandlerChains.tokenRoutes(tokenExchange, roleList, maxBody));
-      routes.put("management", HandlerChains.managementRoutes(readiness, reg, config.admin().token(), admin, maxBody));
+      // each listener its own budget of bodies in memory
+      routes.put("token", HandlerChains.tokenRoutes(tokenExchange, roleList,
+          HandlerChains.bodyLimits(maxBody, bodyTimeout)));
+      routes.put("management", HandlerChains.managementRoutes(readiness, reg, config.admin().token(), admin,
+          HandlerChains.bodyLimits(maxBody, bodyTimeout)));
       Map<String, IdpConfig.Listener> configured = Map.of("public", config.listen().publicListener(),
           "token", config.listen().token(), "management", config.listen().management());
 
       Map<String, Listener> started = new LinkedHashMap<>();
       try {
         for (String name : LISTENERS) {
-          HandlerChains.Chain chain = name.equals("public")
-              ? HandlerChains.nonBlockingChain(name, reg, routes.get(name))
-              : HandlerChains.chain(name, reg, routes.get(name), maxBody);
-          started.put(name, listen(name, configured.get(name), chain, maxBody));
+          HandlerChains.Chain chain = HandlerChains.chain(name, reg, config.http().trustedProxies(), routes.get(name));
+          started.put(name, listen(name, configured.get(name), chain, reg));
         }
       } catch (RuntimeException e) {
-        for (Listener l : started.values()) l.undertow.stop();
+        for (Listener l : started.values()) l.http.close();
         scheduler.shutdownNow();
-        if (ownedAudit != null) ownedAudit.close();
+        closeAudit(deniedAudit, ownedAudit);
         throw e;
       }
-      return new IdpServer(started, scheduler, ownedAudit, directory, readiness, reg);
+      return new IdpServer(started, scheduler, ownedAudit, deniedAudit, directory, readiness, reg);
     }
 
-    private Listener listen(String name, IdpConfig.Listener l, HandlerChains.Chain chain, long maxBody) {
-      Undertow.ListenerBuilder lb = new Undertow.ListenerBuilder().setHost(l.address().host())
-          .setPort(l.address().port()).setRootHandler(chain.root());
-      if (l.tls()) {
-        lb.setType(Undertow.ListenerType.HTTPS)
-            .setSslContext(PemTls.serverContext("listen." + name, l.tlsCert().get(), l.tlsKey().get()));
-      } else {
-        lb.setType(Undertow.ListenerType.HTTP);
-      }
+    private Listener listen(String name, IdpConfig.Listener l, HandlerChains.Chain chain, MeterRegistry registry) {
+      Optional<SSLContext> tls = l.tls()
+          ? Optional.of(PemTls.serverContext("listen." + name, l.tlsCert().get(), l.tlsKey().get()))
+          : Optional.empty();
       int workers = name.equals("management") ? 4 : Math.max(16, config.hsm().sessions() * 2);
-      Undertow u = Undertow.builder()
-          .addListener(lb)
-          .setIoThreads(name.equals("public") ? 2 : 1)
-          .setWorkerThreads(workers)
-          // Limits against hostile clients, set explicitly rather than left to Undertow's generous defaults.
-          // MAX_HEADER_SIZE bounds the request line (so the URL) plus all headers.
-          .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
-          .setServerOption(UndertowOptions.MAX_HEADERS, 64)
-          .setServerOption(UndertowOptions.MAX_COOKIES, 16)
-          .setServerOption(UndertowOptions.MAX_PARAMETERS, 32)
-          // Only a backstop for bodies no handler reads: Bodies counts bytes and answers 413 JSON past http.max-body,
-          // but Undertow's own limit drops the connection without an answer, and it counts bytes as they are
-          // buffered (up to a buffer ahead of the handler), so it must sit well above http.max-body.
-          .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, maxBody + 1024 * 1024)
-          .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
-          .setServerOption(UndertowOptions.ENABLE_HTTP2, false)
-          .setServerOption(UndertowOptions.ALWAYS_SET_DATE, true)
-          // Slow clients: 10 s to send the request head, a connection with no byte either way for 30 s is closed
-          // (a body trickled slower is cut off), and an idle keep-alive connection is closed after 30 s. XNIO's READ_TIMEOUT socket
-          // option is not used: with Undertow 2.4.4 it throws RejectedExecutionException (XNIO007007) when a
-          // response completes on a worker thread.
-          .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 10_000)
-          .setServerOption(UndertowOptions.IDLE_TIMEOUT, 30_000)
-          .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 30_000)
-          .build();
-      u.start();
-      InetSocketAddress bound = (InetSocketAddress) u.getListenerInfo().get(0).getAddress();
-      log.info("listening name={} address={}", name, hostPort(bound));
-      return new Listener(name, u, chain.draining(), bound, l.tls());
+      HttpListener http = HttpListener.start(new HttpListener.Settings(name, l.address().host(), l.address().port(),
+          tls, l.proxyProtocol(), config.http().trustedProxies(), config.http().maxConnections(),
+          name.equals("public") ? 2 : 1, workers, config.http().maxBody()), chain.root(), registry);
+      log.info("listening name={} address={}", name, hostPort(http.address()));
+      return new Listener(name, http, chain.draining(), l.tls());
+    }
+
+    /** Runs {@code task} every {@code period}; a failure is logged as {@code failure} and tried again next time. */
+    private static void every(ScheduledExecutorService scheduler, Duration period, String failure, Runnable task) {
+      scheduler.scheduleWithFixedDelay(() -> {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          log.warn("{}: {}", failure, e.toString());
+        }
+      }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static void sweep(RoleService roles, RoleDirectory directory) {

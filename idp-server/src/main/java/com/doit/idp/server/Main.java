@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code idp-server [--config FILE] [--dev]}: loads the configuration, opens the HSM, starts the listeners and runs
- * until SIGTERM (or SIGINT), then stops gracefully in a shutdown hook (the JVM then exits with its status for the
- * signal: 143 or 130). Exit codes otherwise: 1 when the server cannot start (HSM, port), 2 for a usage or
+ * until SIGTERM (or SIGINT), then stops gracefully in a shutdown hook ({@link IdpServer#stop}: not ready at once,
+ * serving for {@code http.shutdown-delay}, then draining; the JVM then exits with its status for the signal: 143 or
+ * 130). Exit codes otherwise: 1 when the server cannot start (HSM, port), 2 for a usage or
  * configuration error; each failure is one line on stderr that names the cause and never a secret.
  */
 public final class Main {
@@ -95,10 +97,17 @@ public final class Main {
     IdpServer s = server;
     RoleKeyStore st = store;
     DevSsoIssuer d = devSso;
-    // SIGTERM and SIGINT run shutdown hooks: drain requests, stop listeners, then close the HSM sessions.
+    Duration delay = config.http().shutdownDelay();
+    // SIGTERM and SIGINT run shutdown hooks: /readyz 503 at once, serve on for http.shutdown-delay so that the load
+    // balancer takes the replica out, drain the requests in flight, stop the listeners, then close the HSM sessions.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("stopping");
-      closeQuietly(s, st, d);
+      try {
+        s.stop(delay);
+      } catch (RuntimeException e) {
+        log.warn("stop-failed: {}", e.toString());
+      }
+      closeQuietly(null, st, d);
       stopped.countDown();
     }, "idp-shutdown"));
     try {

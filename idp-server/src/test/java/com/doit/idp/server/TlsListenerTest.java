@@ -33,7 +33,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Listeners serve HTTPS from PEM files (SPEC.md "Listeners": optional TLS, PEM). */
+/** Listeners serve HTTPS from PEM files (docs/HTTP-API.md "TLS"), behind a PROXY protocol header too. */
 class TlsListenerTest {
   @TempDir Path dir;
 
@@ -57,14 +57,7 @@ class TlsListenerTest {
   }
 
   private HttpClient trusting(X509Certificate cert) throws Exception {
-    KeyStore ts = KeyStore.getInstance("PKCS12");
-    ts.load(null, null);
-    ts.setCertificateEntry("server", cert);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ts);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return HttpClient.newBuilder().sslContext(ctx).build();
+    return HttpClient.newBuilder().sslContext(trustingContext(cert)).build();
   }
 
   private void assertServesHttps(KeyPair pair, String sigAlg, String keyPem) throws Exception {
@@ -111,5 +104,57 @@ class TlsListenerTest {
     ConfigException e = assertThrows(ConfigException.class, () -> TestServer.start(dir,
         Map.of("listen.token.tls-cert", certFile.toString(), "listen.token.tls-key", keyFile.toString())));
     assertTrue(e.getMessage().startsWith("listen.token.tls-cert"), e.getMessage());
+  }
+
+  @Test
+  void aProxyProtocolHeaderComesBeforeTheTlsHandshake() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    KeyPair pair = g.generateKeyPair();
+    X509Certificate cert = selfSigned(pair, "SHA256withECDSA");
+    Path certFile = dir.resolve("cert.pem");
+    Path keyFile = dir.resolve("key.pem");
+    Files.writeString(certFile, pem(cert));
+    Files.writeString(keyFile, pem(new JcaPKCS8Generator(pair.getPrivate(), null).generate()));
+    try (TestServer t = TestServer.start(dir, Map.of("listen.public.tls-cert", certFile.toString(),
+        "listen.public.tls-key", keyFile.toString(), "listen.public.proxy-protocol", "true",
+        "http.trusted-proxies", "127.0.0.1"))) {
+      t.createRole("123456789012", "alice");
+      int port = t.server.address("public").getPort();
+      try (java.net.Socket plain = new java.net.Socket("127.0.0.1", port)) {
+        plain.setSoTimeout(10_000);
+        // the balancer's header first, in clear, then the client's TLS
+        plain.getOutputStream().write("PROXY TCP4 203.0.113.9 127.0.0.1 4711 443\r\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        plain.getOutputStream().flush();
+        try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustingContext(cert).getSocketFactory()
+            .createSocket(plain, "127.0.0.1", port, false)) {
+          tls.getOutputStream().write(("GET /123456789012/alice/jwks.json HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          tls.getOutputStream().flush();
+          String answer = new String(tls.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+          assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
+          assertTrue(answer.contains("\"keys\""), answer);
+        }
+      }
+      // closed connections are counted out (or the connection limit would fill up with ghosts)
+      double open = -1;
+      for (int i = 0; i < 100 && open != 0; i++) {
+        open = t.server.meterRegistry().get("idp.http.connections.open").tag("listener", "public").gauge().value();
+        if (open != 0) Thread.sleep(50);
+      }
+      assertEquals(0, open, "open connections after the TLS connection closed");
+    }
+  }
+
+  private static SSLContext trustingContext(X509Certificate cert) throws Exception {
+    KeyStore ts = KeyStore.getInstance("PKCS12");
+    ts.load(null, null);
+    ts.setCertificateEntry("server", cert);
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ts);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
   }
 }

@@ -85,7 +85,7 @@ public final class DevSsoIssuer implements AutoCloseable {
           ex.getResponseSender().send(ByteBuffer.wrap(token));
         }, "GET")
         .build();
-    HandlerChains.Chain chain = HandlerChains.chain("dev-sso", new SimpleMeterRegistry(), routes, 1024);
+    HandlerChains.Chain chain = HandlerChains.chain("dev-sso", new SimpleMeterRegistry(), java.util.List.of(), routes);
     Undertow u;
     try {
       u = build(port, chain.root());

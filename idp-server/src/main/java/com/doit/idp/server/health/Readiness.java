@@ -32,6 +32,7 @@ public final class Readiness {
   private final Duration pingEvery;
   private Instant lastPing;
   private volatile boolean hsmUp;
+  private volatile boolean stopping;
 
   public Readiness(RoleKeyStore store, RoleDirectory directory, BooleanSupplier ssoKeysLoaded, Clock clock,
       Duration pingEvery) {
@@ -42,7 +43,16 @@ public final class Readiness {
     this.pingEvery = pingEvery;
   }
 
+  /**
+   * From now on not ready, whatever the HSM and the SSO say: the server is stopping, and a load balancer should
+   * send it no more requests (the server keeps serving those it gets meanwhile).
+   */
+  public void markStopping() {
+    stopping = true;
+  }
+
   public synchronized Status check() {
+    if (stopping) return new Status(false, Optional.of("the server is stopping"));
     Instant now = clock.instant();
     if (lastPing == null || !now.isBefore(lastPing.plus(pingEvery))) {
       lastPing = now;

@@ -201,7 +201,7 @@ public final class TokenExchangeService {
     }
 
     AuditEvent event(String name) {
-      return new AuditEvent(now, name, engineer, account, kid, null, null, ctx.requestId(), ctx.remoteAddr(), null);
+      return new AuditEvent(now, name, engineer, account, kid, null, null, ctx.requestId(), ctx.remoteAddr(), null, null);
     }
   }
 

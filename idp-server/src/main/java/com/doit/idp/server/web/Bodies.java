@@ -38,14 +38,14 @@ public final class Bodies {
     return new ClientError(413, "invalid_request", "the request body is larger than http.max-body");
   }
 
-  /** The body as {@link Dispatch} received it without blocking, when it did. */
+  /** The body as {@link BodyReceiver} received it without blocking, when it did. */
   static final AttachmentKey<byte[]> RECEIVED = AttachmentKey.create(byte[].class);
   /** Why receiving the body failed: too big, cut short, timed out. */
   static final AttachmentKey<IOException> RECEIVE_FAILED = AttachmentKey.create(IOException.class);
 
   /**
-   * The whole body, at most {@code maxBytes}; 413 beyond; 400 when it cannot be read to its end (the client went
-   * away or stalled past the read timeout: its fault, never a 500).
+   * The whole body, at most {@code maxBytes}; 413 beyond; 408 when it did not arrive within {@code http.body-timeout};
+   * 400 when it cannot be read to its end (the client went away: its fault, never a 500).
    */
   public static byte[] read(HttpServerExchange exchange, long maxBytes) throws IOException {
     long declared = exchange.getRequestContentLength();
@@ -66,6 +66,13 @@ public final class Bodies {
 
   private static ClientError unreadable(IOException e) {
     if (e instanceof RequestTooBigException || e instanceof Receiver.RequestToLargeException) return tooLarge();
+    if (e instanceof BodyReceiver.OverBudget) {
+      return new ClientError(503, "temporarily_unavailable", "too many request bodies are being received; try again",
+          Map.of("Retry-After", "1"));
+    }
+    if (e instanceof BodyReceiver.TimedOut) {
+      return new ClientError(408, "invalid_request", "the request body did not arrive within http.body-timeout");
+    }
     return new ClientError(400, "invalid_request", "the request body ended early or could not be read");
   }
 

@@ -1,31 +1,47 @@
 package com.doit.idp.server.web;
 
-import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import java.time.Duration;
 
 /**
- * Moves the request off the IO thread to a worker thread and switches the exchange to blocking mode before calling
- * the next handler: every HSM call blocks (STYLE.md "Request flow"), and an IO thread must never block. Exceptions
- * thrown on the worker go to the {@link ErrorMapping} in front of this handler. Thread-safe (stateless).
+ * Moves a routed request off the IO thread to a worker thread and switches the exchange to blocking mode before
+ * calling its endpoint handler: every HSM call blocks (STYLE.md "Request flow"), and an IO thread must never block.
+ * A request body is received first, on the IO thread ({@link BodyReceiver}): a client that stalls in the middle of
+ * its body then holds a connection and the bytes it sent, never a worker thread, and never beyond
+ * {@code http.body-timeout}. It wraps each blocking route, after the {@link Router} (and after the admin API's token
+ * check), so that an unknown path, a wrong method or a wrong token is answered before any body is read.
+ *
+ * <p>Exceptions thrown on the worker go to the {@link ErrorMapping} in front of the chain. Thread-safe (stateless).
  */
 public final class Dispatch implements HttpHandler {
   private final HttpHandler next;
   private final long maxBody;
+  private final Duration bodyTimeout;
+  private final BodyBudget budget;
 
   /**
    * @param maxBody {@code http.max-body}: bodies are received up to one byte more (so that {@link Bodies} can tell
-   *     "exactly the limit" from "over it"), never more; 0 or less receives nothing before dispatching
+   *     "exactly the limit" from "over it"), never more; a declared length over it is not received at all (413)
+   * @param bodyTimeout {@code http.body-timeout}: the whole body must arrive within it (408)
+   * @param budget the body bytes the listener may hold at once (503 beyond)
    */
-  public Dispatch(HttpHandler next, long maxBody) {
+  public Dispatch(HttpHandler next, long maxBody, Duration bodyTimeout, BodyBudget budget) {
+    if (maxBody <= 0 || maxBody >= Integer.MAX_VALUE) throw new IllegalArgumentException("maxBody out of range");
     this.next = next;
     this.maxBody = maxBody;
+    this.bodyTimeout = bodyTimeout;
+    this.budget = budget;
   }
 
   @Override
   public void handleRequest(HttpServerExchange exchange) throws Exception {
     if (exchange.isInIoThread()) {
-      if (!exchange.isRequestComplete() && receiveBodyFirst(exchange)) return;
+      if (!exchange.isRequestComplete() && exchange.getRequestContentLength() <= maxBody
+          && exchange.getAttachment(Bodies.RECEIVED) == null && exchange.getAttachment(Bodies.RECEIVE_FAILED) == null) {
+        BodyReceiver.receive(exchange, maxBody, bodyTimeout, budget, ex -> ex.dispatch(this));
+        return;
+      }
       exchange.dispatch(this);
       return;
     }
@@ -37,32 +53,5 @@ public final class Dispatch implements HttpHandler {
       if (errors == null) throw t;
       errors.handle(exchange, t);
     }
-  }
-
-  /**
-   * Reads the request body without blocking, on the IO thread, and dispatches only once it is all here: a client
-   * that stalls in the middle of its body then holds a connection and a buffer of at most {@code http.max-body},
-   * never a worker thread (40 stalled uploads would otherwise starve every good request until the read timeout).
-   * {@link Bodies#read} takes the bytes, or the failure, from the exchange. A declared length over the limit is not
-   * received at all: Undertow's receiver would allocate the declared size first, and {@link Bodies} answers 413 on
-   * the declared length without reading.
-   */
-  private boolean receiveBodyFirst(HttpServerExchange exchange) {
-    // Bounded by http.max-body, not by Undertow's MAX_ENTITY_SIZE (a backstop far above it): a stalled or
-    // oversized chunked upload then holds at most http.max-body + 1 bytes before it is refused with 413.
-    long max = maxBody + 1;
-    if (maxBody <= 0 || max > Integer.MAX_VALUE || exchange.getRequestContentLength() > maxBody) return false;
-    Receiver receiver = exchange.getRequestReceiver();
-    receiver.setMaxBufferSize((int) max);
-    receiver.receiveFullBytes(
-        (ex, bytes) -> {
-          ex.putAttachment(Bodies.RECEIVED, bytes);
-          ex.dispatch(this);
-        },
-        (ex, failure) -> {
-          ex.putAttachment(Bodies.RECEIVE_FAILED, failure);
-          ex.dispatch(this);
-        });
-    return true;
   }
 }

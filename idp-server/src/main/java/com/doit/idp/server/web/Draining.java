@@ -10,13 +10,15 @@ import java.util.concurrent.TimeUnit;
  * Graceful stop: counts requests in flight, and once {@link #shutdown} is called refuses new ones with
  * {@code 503 temporarily_unavailable} (a JSON body through {@link ErrorMapping}, unlike Undertow's own
  * {@code GracefulShutdownHandler}, which answers an empty 503). {@link #awaitDrained} waits for the requests in
- * flight. Thread-safe.
+ * flight. Before that, {@link #closeConnections} keeps serving but ends each connection after its answer, so that
+ * clients holding keep-alive connections come back through the load balancer (to another replica). Thread-safe.
  */
 public final class Draining implements HttpHandler {
   private final HttpHandler next;
   private final Object lock = new Object();
   private int active;
   private boolean shuttingDown;
+  private volatile boolean closingConnections;
 
   public Draining(HttpHandler next) {
     this.next = next;
@@ -31,6 +33,7 @@ public final class Draining implements HttpHandler {
       }
       active++;
     }
+    if (closingConnections) exchange.setPersistent(false);
     exchange.addExchangeCompleteListener((ex, nextListener) -> {
       synchronized (lock) {
         active--;
@@ -39,6 +42,11 @@ public final class Draining implements HttpHandler {
       nextListener.proceed();
     });
     next.handleRequest(exchange);
+  }
+
+  /** From now on, every answer closes its connection (requests are still served). */
+  public void closeConnections() {
+    closingConnections = true;
   }
 
   /** From now on, new requests get 503. */

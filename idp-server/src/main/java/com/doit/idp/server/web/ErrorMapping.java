@@ -1,5 +1,6 @@
 package com.doit.idp.server.web;
 
+import com.doit.idp.audit.AuditLogException;
 import com.doit.idp.role.HsmException;
 import com.doit.idp.server.ClientError;
 import com.doit.idp.server.token.OAuthError;
@@ -17,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns every exception into a JSON answer: a {@link ClientError} into its status, its
  * {@code {"error","error_description"}} and its headers; a token service's {@link OAuthError} into the status of its
- * code (decided here and nowhere else); an HSM failure into {@code 503 temporarily_unavailable} with
- * {@code Retry-After}; a body over {@code http.max-body} into {@code 413}; anything else into
+ * code (decided here and nowhere else); an HSM failure or an audit log that cannot be written (a full disk) into
+ * {@code 503 temporarily_unavailable} with {@code Retry-After}; a body over {@code http.max-body} into {@code 413}; anything else into
  * {@code 500 {"error":"server_error", "request_id"}} with the stack trace logged and never sent. Every error carries {@code Cache-Control: no-store}
  * (docs/HTTP-API.md: the public 404 and every token error must; nothing else is worth caching either).
  *
@@ -74,7 +75,9 @@ public final class ErrorMapping implements HttpHandler {
       return;
     }
     e.headers().forEach((k, v) -> Json.header(exchange, k, v));
-    if (e.status() == 413) exchange.setPersistent(false); // the rest of the body is not worth reading
+    // A body not read (413, or an answer given before the body: 404, 405, 401) is not worth reading to its end:
+    // close the connection rather than drain it at the client's pace.
+    if (e.status() == 413 || !exchange.isRequestComplete()) exchange.setPersistent(false);
     Json.send(exchange, e.status(), Json.error(e.error(), e.description()));
   }
 
@@ -85,6 +88,10 @@ public final class ErrorMapping implements HttpHandler {
       if (c instanceof OAuthError oe) return toClientError(oe);
       if (c instanceof RequestTooBigException) return Bodies.tooLarge();
       if (c instanceof HsmException) return unavailable("the HSM is unavailable; try again later", Optional.empty());
+      // nothing is answered that the audit log cannot record (a full disk): the client may try again later
+      if (c instanceof AuditLogException) {
+        return unavailable("the audit log cannot be written; try again later", Optional.empty());
+      }
     }
     return null;
   }

@@ -1,5 +1,6 @@
 package com.doit.idp.server.web;
 
+import com.doit.idp.config.Cidr;
 import com.doit.idp.config.Secret;
 import com.doit.idp.server.admin.AdminApi;
 import com.doit.idp.server.health.Readiness;
@@ -10,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.server.HttpHandler;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -18,12 +20,17 @@ import java.util.Optional;
  * <p>Every listener's chain, outermost first:
  * <ol>
  *   <li>request id ({@link RequestIds}): {@code X-Request-Id}, for logs, audit and 500 bodies</li>
+ *   <li>client address ({@link ClientAddress}): the peer, or the client a trusted proxy names, for the audit log
+ *       and the bounds per source</li>
  *   <li>metrics ({@link HttpMetrics}): latency and count by listener and final status</li>
  *   <li>error mapping ({@link ErrorMapping}): every exception becomes a JSON error body with {@code no-store}</li>
  *   <li>draining ({@link Draining}): counts requests in flight for a graceful stop; 503 JSON once stopping</li>
- *   <li>dispatch off the IO threads ({@link Dispatch}): HSM work blocks; the exchange turns blocking (not on the
- *       public listener, whose documents come from memory: {@link #nonBlockingChain})</li>
- *   <li>routing ({@link Router}): exact paths, 404 / 405 with {@code Allow}</li>
+ *   <li>routing ({@link Router}), on the IO thread: exact paths, 404 / 405 with {@code Allow}, before any body is
+ *       read</li>
+ *   <li>for the admin API, its bearer token check ({@link ManagementHandlers#admin}), still before the body</li>
+ *   <li>dispatch off the IO threads ({@link Dispatch}) on the routes that block (HSM work, or a body to read): the
+ *       body is received first, bounded in size and time; the public documents come from memory and answer on the
+ *       IO thread</li>
  *   <li>the endpoint handler: parse -> decide (a service with no Undertow import) -> write JSON</li>
  * </ol>
  */
@@ -38,30 +45,44 @@ public final class HandlerChains {
   /** A listener's chain: its root handler, and its draining stage for a graceful stop. */
   public record Chain(HttpHandler root, Draining draining) {}
 
-  /** The chain above around {@code routes}; request bodies are bounded by {@code maxBody} ({@code http.max-body}). */
-  public static Chain chain(String listener, MeterRegistry registry, HttpHandler routes, long maxBody) {
-    Draining draining = new Draining(new Dispatch(routes, maxBody));
-    HttpHandler root =
-        new RequestIds(
-            new HttpMetrics(
-                new ErrorMapping(
-                    draining),
-                registry, listener));
-    return new Chain(root, draining);
+  /**
+   * How a listener's request bodies are bounded: {@code http.max-body}, {@code http.body-timeout}, and the bytes it
+   * may hold at once (one budget per listener: build one per listener with {@link #bodyLimits}).
+   */
+  public record BodyLimits(long maxBody, Duration timeout, BodyBudget budget) {}
+
+  /** Fresh limits for one listener. */
+  public static BodyLimits bodyLimits(long maxBody, Duration timeout) {
+    return new BodyLimits(maxBody, timeout, BodyBudget.forMaxBody(maxBody));
   }
 
   /**
-   * The public listener's chain: the same stages without the dispatch, since the public documents come from the
-   * in-memory role snapshot and never touch the HSM. Answering on the IO thread saves a thread hand-off per request
-   * on the listener that takes the most traffic (docs/PERFORMANCE.md, part 3); request bodies are never read there.
+   * The chain above around {@code routes}.
+   *
+   * @param trustedProxies {@code http.trusted-proxies}: the peers whose {@code X-Forwarded-For} names the client
    */
-  public static Chain nonBlockingChain(String listener, MeterRegistry registry, HttpHandler routes) {
+  public static Chain chain(String listener, MeterRegistry registry, List<Cidr> trustedProxies, HttpHandler routes) {
     Draining draining = new Draining(routes);
-    HttpHandler root = new RequestIds(new HttpMetrics(new ErrorMapping(draining), registry, listener));
+    HttpHandler root =
+        new RequestIds(
+            new ClientAddress(trustedProxies,
+                new HttpMetrics(
+                    new ErrorMapping(
+                        draining),
+                    registry, listener)));
     return new Chain(root, draining);
   }
 
-  /** Public listener (internet, STS): discovery and JWKS, GET and HEAD only. */
+  /** {@code handler} on a worker thread, in blocking mode, its request body received first within {@code limits}. */
+  public static HttpHandler blocking(HttpHandler handler, BodyLimits limits) {
+    return new Dispatch(handler, limits.maxBody(), limits.timeout(), limits.budget());
+  }
+
+  /**
+   * Public listener (internet, STS): discovery and JWKS, GET and HEAD only. They come from the in-memory role
+   * snapshot and never touch the HSM, so they answer on the IO thread: no thread hand-off per request on the listener
+   * that takes the most traffic (docs/PERFORMANCE.md, part 3); request bodies are never read there.
+   */
   public static Router publicRoutes(PublicDocuments documents, Duration maxAge) {
     return Router.builder()
         .route(ROLE + "/\\.well-known/openid-configuration",
@@ -72,30 +93,35 @@ public final class HandlerChains {
   }
 
   /** Token listener (engineers' network): token exchange and the caller's role list. */
-  public static Router tokenRoutes(TokenExchangeService exchange, RoleListService roleList, long maxBody) {
+  public static Router tokenRoutes(TokenExchangeService exchange, RoleListService roleList, BodyLimits limits) {
     return Router.builder()
-        .route("/token", TokenHandlers.token(exchange, maxBody), "POST")
-        .route("/roles", TokenHandlers.roles(roleList), "GET")
+        .route("/token", blocking(TokenHandlers.token(exchange, limits.maxBody()), limits), "POST")
+        .route("/roles", blocking(TokenHandlers.roles(roleList), limits), "GET")
         .build();
   }
 
   /** Management listener (operators): health, readiness, metrics, and the admin API when a token is configured. */
   public static Router managementRoutes(Readiness readiness, PrometheusMeterRegistry registry,
-      Optional<Secret> adminToken, AdminApi admin, long maxBody) {
+      Optional<Secret> adminToken, AdminApi admin, BodyLimits limits) {
     Router.Builder b = Router.builder()
-        .route("/healthz", ManagementHandlers.health(), "GET")
-        .route("/readyz", ManagementHandlers.ready(readiness), "GET")
-        .route("/metrics", ManagementHandlers.metrics(registry), "GET");
-    if (adminToken.isPresent()) { // without admin.token-file the admin API is off: its paths are 404 (SPEC.md)
+        .route("/healthz", blocking(ManagementHandlers.health(), limits), "GET")
+        .route("/readyz", blocking(ManagementHandlers.ready(readiness), limits), "GET")
+        .route("/metrics", blocking(ManagementHandlers.metrics(registry), limits), "GET");
+    if (adminToken.isPresent()) { // without admin.token-file the admin API is off: its paths are 404
       Secret t = adminToken.get();
-      b.route("/admin/roles", ManagementHandlers.admin(t, ManagementHandlers.listRoles(admin)), "GET")
-          .route("/admin/roles", ManagementHandlers.admin(t, ManagementHandlers.createRole(admin, maxBody)), "POST")
-          .route(ADMIN_ROLE, ManagementHandlers.admin(t, ManagementHandlers.showRole(admin)), "GET")
-          .route(ADMIN_ROLE, ManagementHandlers.admin(t, ManagementHandlers.revokeRole(admin)), "DELETE")
-          .route(ADMIN_ROLE + "/extend", ManagementHandlers.admin(t, ManagementHandlers.extendRole(admin, maxBody)),
-              "POST")
-          .route(ADMIN_ROLE + "/rotate", ManagementHandlers.admin(t, ManagementHandlers.rotateRole(admin)), "POST");
+      long maxBody = limits.maxBody();
+      // the token is checked on the IO thread, before the body is read: a caller without it costs no body buffer
+      b.route("/admin/roles", admin(t, ManagementHandlers.listRoles(admin), limits), "GET")
+          .route("/admin/roles", admin(t, ManagementHandlers.createRole(admin, maxBody), limits), "POST")
+          .route(ADMIN_ROLE, admin(t, ManagementHandlers.showRole(admin), limits), "GET")
+          .route(ADMIN_ROLE, admin(t, ManagementHandlers.revokeRole(admin), limits), "DELETE")
+          .route(ADMIN_ROLE + "/extend", admin(t, ManagementHandlers.extendRole(admin, maxBody), limits), "POST")
+          .route(ADMIN_ROLE + "/rotate", admin(t, ManagementHandlers.rotateRole(admin), limits), "POST");
     }
     return b.build();
+  }
+
+  private static HttpHandler admin(Secret token, HttpHandler handler, BodyLimits limits) {
+    return ManagementHandlers.admin(token, blocking(handler, limits));
   }
 }

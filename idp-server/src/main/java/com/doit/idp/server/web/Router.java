@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 /**
  * Routes by exact path pattern and method. A path that no route matches gets {@code 404 {"error":"not_found"}};
- * a known path with another method gets {@code 405} with {@code Allow} (SPEC.md "Listeners").
+ * a known path with another method gets {@code 405} with {@code Allow} (docs/HTTP-API.md "Errors").
  *
  * <p>Paths are matched whole, against the decoded path, with no normalisation: a trailing slash, a double slash or
  * a {@code ..} segment matches nothing. Any percent-encoding or {@code ;} path parameter in the request target is

@@ -8,7 +8,6 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,8 +66,8 @@ public final class TokenHandlers {
     return new RequestContext(RequestIds.of(exchange), remoteAddr(exchange));
   }
 
+  /** The client's address ({@link ClientAddress}: behind a trusted load balancer, the client's, not the balancer's). */
   static String remoteAddr(HttpServerExchange exchange) {
-    InetSocketAddress a = exchange.getSourceAddress();
-    return a == null || a.getAddress() == null ? null : a.getAddress().getHostAddress();
+    return ClientAddress.of(exchange);
   }
 }

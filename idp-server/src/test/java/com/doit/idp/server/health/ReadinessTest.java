@@ -72,4 +72,13 @@ class ReadinessTest {
     Readiness noSso = new Readiness(store, directory, () -> false, clock, Duration.ofSeconds(1));
     assertEquals(Optional.of("the SSO signing keys are not loaded"), noSso.check().reason());
   }
+
+  @Test
+  void aStoppingServerIsNotReadyWhateverTheHsmSays() {
+    directory.refresh();
+    assertTrue(readiness.check().ready());
+    readiness.markStopping();
+    assertEquals(Optional.of("the server is stopping"), readiness.check().reason());
+    assertTrue(readiness.hsmUp(), "the HSM is still up: it is the server that goes");
+  }
 }

@@ -65,8 +65,19 @@ public final class IdpUnderTest implements AutoCloseable {
     this.adminAudit = adminAudit;
   }
 
-  /** Starts with the given overrides of {@code IDP_*} variables (e.g. {@code IDP_HTTP_RATE_LIMIT}). */
+  /**
+   * Starts with the given overrides of {@code IDP_*} variables (e.g. {@code IDP_HTTP_RATE_LIMIT}), auditing every
+   * refused token request: the catalogues check one {@code token.denied} line per refused request, many more than
+   * production writes for one source in a minute ({@link com.doit.idp.audit.BoundedDenialAudit}).
+   */
   public static IdpUnderTest start(RoleKeyStore store, Map<String, String> overrides) {
+    return start(store, overrides, true);
+  }
+
+  /**
+   * @param everyDenialAudited true to write every {@code token.denied} line; false for production's bound per source
+   */
+  public static IdpUnderTest start(RoleKeyStore store, Map<String, String> overrides, boolean everyDenialAudited) {
     try {
       Path dir = Files.createTempDirectory("idp-hostile");
       Path adminToken = dir.resolve("admin.token");
@@ -91,7 +102,9 @@ public final class IdpUnderTest implements AutoCloseable {
       env.put("IDP_ADMIN_TOKEN_FILE", adminToken.toString());
       env.putAll(overrides);
       IdpConfig config = ConfigLoader.load(Optional.empty(), env, false);
-      IdpServer server = IdpServer.builder(config).roleKeyStore(store).clock(clock).start();
+      IdpServer.Builder builder = IdpServer.builder(config).roleKeyStore(store).clock(clock);
+      if (everyDenialAudited) builder.everyDenialAudited();
+      IdpServer server = builder.start();
       // operators' acts on the same HSM, as keys-admin makes them; its lines go to a log of its own
       AuditLog adminAudit = new com.doit.idp.audit.FileAuditLog(dir.resolve("keys-admin-audit.log"));
       RoleService roles = new RoleService(store, RoleService.Settings.of(config), clock, adminAudit,

@@ -193,16 +193,16 @@ class TokenListenerCatalogueTest {
     c.add(TOKEN, t, "chunked body over http.max-body", chunked(body + "&pad=" + "p".repeat(17 * 1024)), 413,
         "invalid_request", true, r -> {});
     c.add(TOKEN, t, "chunked body within the limit", chunked(body), 200, null, false, ISSUED);
-    c.add(TOKEN, t, "Content-Length and chunked together (smuggling)", smuggle(body), 400, Catalogue.EMPTY_OR_JSON);
+    c.add(TOKEN, t, "Content-Length and chunked together (smuggling)", smuggle(body), 400, "invalid_request");
     c.add(TOKEN, t, "negative Content-Length", raw("POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: "
         + "application/x-www-form-urlencoded\r\nContent-Length: -1\r\nConnection: close\r\n\r\n"), 400,
-        Catalogue.EMPTY_OR_JSON);
+        "invalid_request");
     c.add(TOKEN, t, "non-numeric Content-Length", raw("POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: "
         + "application/x-www-form-urlencoded\r\nContent-Length: ten\r\nConnection: close\r\n\r\n"), 400,
-        Catalogue.EMPTY_OR_JSON);
+        "invalid_request");
     c.add(TOKEN, t, "two different Content-Lengths", raw("POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: "
         + "application/x-www-form-urlencoded\r\nContent-Length: 5\r\nContent-Length: 7\r\nConnection: close\r\n\r\n"
-        + "a=1&b=2"), 400, Catalogue.EMPTY_OR_JSON);
+        + "a=1&b=2"), 400, "invalid_request");
     // ---- forged SSO tokens: refused before any key is trusted, and nothing fetched from the attacker
     for (HostileTokens.Forgery f : hostile.all(idp.sso().claimsFor("alice"), idp.sso(), canary)) {
       c.add(TOKEN, t, "forged SSO token: " + f.name(), exchange(f.token()), 400, "invalid_grant", true, r -> {});
@@ -297,7 +297,7 @@ class TokenListenerCatalogueTest {
       c.add(TOKEN, t, m + " /token", req(m, "/token"), 405, "method_not_allowed", false,
           r -> assertEquals("POST", r.header("allow")));
     }
-    c.add(TOKEN, t, "HEAD /token (no body by HTTP)", req("HEAD", "/token"), 405, Catalogue.EMPTY_OR_JSON, false,
+    c.add(TOKEN, t, "HEAD /token (no body by HTTP)", req("HEAD", "/token"), 405, Catalogue.NO_BODY, false,
         r -> assertEquals("POST", r.header("allow")));
 
     // ---- GET /roles
@@ -325,7 +325,7 @@ class TokenListenerCatalogueTest {
       c.add(TOKEN, g, "forged SSO token: " + f.name(), bearer(f.token()), 401, "invalid_token", false,
           BEARER_CHALLENGE);
     }
-    c.add(TOKEN, g, "a bearer of 20,000 characters", bearer("e".repeat(20_000)), 400, Catalogue.EMPTY_OR_JSON);
+    c.add(TOKEN, g, "a bearer of 20,000 characters", bearer("e".repeat(20_000)), 400, "invalid_request");
     c.add(TOKEN, g, "a good SSO token lists only the caller's roles", bearer(good), 200, null, false, r -> {
       String b = r.body();
       assertTrue(b.contains(aliceArn()), b);

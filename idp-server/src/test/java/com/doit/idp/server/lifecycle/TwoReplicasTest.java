@@ -7,29 +7,17 @@ import com.doit.idp.config.IdpConfig;
 import com.doit.idp.hsm.SoftHsmToken;
 import com.doit.idp.role.RoleId;
 import com.doit.idp.role.RoleNames;
-import com.doit.idp.server.Main;
 import com.doit.idp.server.sso.SsoTestIssuer;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,15 +34,11 @@ class TwoReplicasTest {
   /** A few cache TTLs: the replica must have re-read the HSM by then, on however busy a machine. */
   static final Duration WITHIN = CACHE_TTL.multipliedBy(5);
   static final String REPLICA_ADMIN_TOKEN = "replica-admin-token-fedcba9876543210";
-  static final Pattern LISTENING = Pattern.compile("listening name=(\\w+) address=(\\S+)");
 
   @TempDir static Path dir;
   private static SsoTestIssuer sso;
   private static LifecycleServer first;
-  private static Process second;
-  private static Thread secondReader;
-  private static final List<String> secondOutput = Collections.synchronizedList(new ArrayList<>());
-  private static final Map<String, URI> secondUrls = new HashMap<>();
+  private static ServerProcess second;
   private static final HttpClient http = LifecycleServer.client();
 
   @BeforeAll
@@ -63,7 +47,7 @@ class TwoReplicasTest {
     IdpConfig.Hsm hsm = SoftHsmToken.shared();
     Map<String, String> extra = Map.of("roles.cache-ttl", CACHE_TTL.toSeconds() + "s");
     first = new LifecycleServer(dir.resolve("first"), hsm, sso, Clock.systemUTC(), extra);
-    second = startSecond(hsm, extra);
+    second = ServerProcess.start("second", dir.resolve("second"), hsm, sso, REPLICA_ADMIN_TOKEN, extra, List.of());
   }
 
   @AfterAll
@@ -75,80 +59,20 @@ class TwoReplicasTest {
     }
   }
 
-  /**
-   * The real server, {@link Main}{@code --config FILE}, in a new JVM with this JVM's class path, its own config file
-   * with port-0 listeners, the PIN in {@code IDP_HSM_PIN}.
-   */
-  private static Process startSecond(IdpConfig.Hsm hsm, Map<String, String> extra) throws Exception {
-    Path secondDir = dir.resolve("second");
-    Path config = secondDir.resolve("idp.conf");
-    LifecycleServer.write(config, LifecycleServer.configText(secondDir, hsm, sso, secondDir.resolve("audit.log"),
-        REPLICA_ADMIN_TOKEN, extra));
-    List<String> cmd = List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
-        "--add-opens", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "--config", config.toString());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    // SOFTHSM2_CONF is inherited from this JVM's environment (surefire sets it); the PIN only by environment.
-    pb.environment().put("IDP_HSM_PIN", LifecycleServer.pin(hsm));
-    Process p = pb.start();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          secondOutput.add(line);
-          Matcher m = LISTENING.matcher(line);
-          if (m.find()) {
-            synchronized (secondUrls) {
-              secondUrls.put(m.group(1), URI.create("http://" + m.group(2)));
-            }
-          }
-        }
-      } catch (IOException e) {
-        // the process ended
-      }
-    }, "second-replica-output");
-    reader.setDaemon(true);
-    reader.start();
-    secondReader = reader;
-    try {
-      Poll.until(Duration.ofSeconds(90), "the second server's three listeners", () -> {
-        if (!p.isAlive()) throw new AssertionError("the second server exited: " + String.join("\n", secondOutput));
-        synchronized (secondUrls) {
-          return secondUrls.size();
-        }
-      }, n -> n == 3);
-      // Ready: HSM read and SSO keys loaded, so no first request meets a cold start on a busy machine.
-      Poll.until(Duration.ofSeconds(60), "the second server ready", () -> LifecycleServer.send(http,
-          HttpRequest.newBuilder(second("management", "/readyz")).GET().build()).statusCode(), c -> c == 200);
-    } catch (RuntimeException | Error e) {
-      p.destroyForcibly();
-      throw e;
-    }
-    return p;
-  }
-
   private static void stopSecond() throws Exception {
-    // SIGTERM, as in production. Through the ProcessHandle: Process.destroy() would also close our end of its
-    // output, and we want its last lines.
-    second.toHandle().destroy();
-    if (!second.waitFor(20, TimeUnit.SECONDS)) {
-      second.destroyForcibly();
-      second.waitFor(10, TimeUnit.SECONDS);
-    }
-    secondReader.join(5000); // its last lines (the graceful stop) before they are printed
-    synchronized (secondOutput) {
-      for (String line : secondOutput) System.out.println("[second] " + line);
-      assertTrue(secondOutput.stream().anyMatch(l -> l.contains("IdpServer - stopped")),
+    try {
+      second.terminate();
+      second.awaitExit(Duration.ofSeconds(30));
+      second.printOutput();
+      assertTrue(second.output().stream().anyMatch(l -> l.contains("IdpServer - stopped")),
           "the second server stopped gracefully on SIGTERM");
+    } finally {
+      second.close();
     }
   }
 
   private static URI second(String listener, String path) {
-    synchronized (secondUrls) {
-      return URI.create(secondUrls.get(listener) + path);
-    }
+    return second.url(listener, path);
   }
 
   private static HttpResponse<String> secondJwks(RoleId role) {

@@ -41,7 +41,8 @@ class FormBodyTest {
       Json.send(exchange, 200, Map.of("form", form));
     }, "POST").build();
     undertow = Undertow.builder()
-        .addHttpListener(0, "127.0.0.1", HandlerChains.chain("test", new SimpleMeterRegistry(), routes, MAX_BODY).root())
+        .addHttpListener(0, "127.0.0.1", HandlerChains.chain("test", new SimpleMeterRegistry(), List.of(),
+            HandlerChains.blocking(routes, HandlerChains.bodyLimits(MAX_BODY, java.time.Duration.ofSeconds(10)))).root())
         .build();
     undertow.start();
     address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();

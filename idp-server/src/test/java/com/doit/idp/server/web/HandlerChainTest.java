@@ -34,11 +34,15 @@ class HandlerChainTest {
 
   @BeforeEach
   void start() {
+    // a budget of two bodies' worth, for the test that fills it
+    HandlerChains.BodyLimits limits = new HandlerChains.BodyLimits(1024, java.time.Duration.ofSeconds(10),
+        new BodyBudget(2048));
     Router routes = Router.builder()
         .route("/ok", ex -> {
           thread.set(Thread.currentThread().getName());
           Json.send(ex, 200, Map.of("ok", true));
         }, "GET")
+        .route("/echo", ex -> Json.send(ex, 200, Map.of("bytes", Bodies.read(ex, 1024).length)), "POST")
         .route("/boom", ex -> {
           throw new IllegalStateException("internal detail /etc/secret");
         }, "GET")
@@ -61,7 +65,7 @@ class HandlerChainTest {
           throw new IllegalStateException("after setting headers");
         }, "GET")
         .build();
-    chain = HandlerChains.chain("test", registry, routes, 1024);
+    chain = HandlerChains.chain("test", registry, java.util.List.of(), HandlerChains.blocking(routes, limits));
     undertow = Undertow.builder().addHttpListener(0, "127.0.0.1", chain.root()).build();
     undertow.start();
     InetSocketAddress a = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
@@ -154,5 +158,47 @@ class HandlerChainTest {
     release.countDown();
     assertEquals(200, inFlight.get().statusCode());
     assertTrue(chain.draining().awaitDrained(10_000));
+  }
+
+  @Test
+  void aListenerHoldsNoMoreBodyBytesThanItsBudgetAndGivesThemBackWhenAnswered() throws Exception {
+    int port = base.getPort();
+    java.util.List<java.net.Socket> stalled = new java.util.ArrayList<>();
+    try {
+      // two bodies of 1,000 bytes sent and stalled short of their declared 1,024 hold 2,000 of the 2,048 bytes
+      for (int i = 0; i < 2; i++) {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+        s.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1024\r\n\r\n"
+            + "a".repeat(1000)).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        stalled.add(s);
+      }
+      HttpResponse<String> refused = null;
+      for (int i = 0; i < 50; i++) { // until the server has read both stalled bodies
+        refused = http.send(HttpRequest.newBuilder(base.resolve("/echo"))
+            .POST(HttpRequest.BodyPublishers.ofString("b".repeat(100))).build(), HttpResponse.BodyHandlers.ofString());
+        if (refused.statusCode() == 503) break;
+        Thread.sleep(100);
+      }
+      assertEquals(503, refused.statusCode(), refused.body());
+      assertEquals("temporarily_unavailable", com.nimbusds.jose.util.JSONObjectUtils.parse(refused.body()).get("error"));
+      assertEquals("1", refused.headers().firstValue("Retry-After").orElseThrow());
+      // one stalled body completes and is answered: its bytes come back to the budget
+      stalled.get(0).getOutputStream().write("a".repeat(24).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      stalled.get(0).getOutputStream().flush();
+      stalled.get(0).setSoTimeout(10_000);
+      String answer = new String(stalled.get(0).getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.US_ASCII);
+      assertEquals("HTTP/1.1 200", answer);
+      HttpResponse<String> ok = null;
+      for (int i = 0; i < 50; i++) {
+        ok = http.send(HttpRequest.newBuilder(base.resolve("/echo"))
+            .POST(HttpRequest.BodyPublishers.ofString("b".repeat(100))).build(), HttpResponse.BodyHandlers.ofString());
+        if (ok.statusCode() == 200) break;
+        Thread.sleep(100);
+      }
+      assertEquals(200, ok.statusCode(), ok.body());
+    } finally {
+      for (java.net.Socket s : stalled) s.close();
+    }
   }
 }

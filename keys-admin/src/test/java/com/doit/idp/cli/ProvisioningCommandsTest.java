@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.doit.idp.aws.FakeAccount;
 import com.doit.idp.aws.FakeAws;
 import com.doit.idp.role.InMemoryRoleKeyStore;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ class ProvisioningCommandsTest {
 
   private InMemoryRoleKeyStore store;
   private FakeAws aws;
-  private FakeAws.Account account;
+  private FakeAccount account;
   private Cli cli;
 
   @BeforeEach

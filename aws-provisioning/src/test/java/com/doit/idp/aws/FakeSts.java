@@ -1,0 +1,75 @@
+package com.doit.idp.aws;
+
+import static com.doit.idp.aws.AwsQuery.el;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The fake's STS: {@code AssumeRole} for our long-term key only, into an account that installed the customer stack,
+ * into the stack's management role only; it hands out temporary credentials that the fake IAM then requires. Guarded
+ * by the {@link FakeAws} lock.
+ */
+final class FakeSts {
+  static final String NS = "https://sts.amazonaws.com/doc/2011-06-15/";
+  private static final Pattern ROLE_ARN = Pattern.compile("arn:aws:iam::(\\d{12}):role/((?:/?[\\w+=,.@-]+)+)");
+
+  /** One set of temporary credentials: the account whose management role it is, and its session token. */
+  record Session(String account, String token) {}
+
+  private final FakeAws aws;
+  private final String managementRoleName;
+  private final Map<String, Session> sessions = new LinkedHashMap<>(); // by access key id
+
+  FakeSts(FakeAws aws, String managementRoleName) {
+    this.aws = aws;
+    this.managementRoleName = managementRoleName;
+  }
+
+  /** The session of temporary credentials, or null. */
+  Session session(String accessKey) {
+    return sessions.get(accessKey);
+  }
+
+  /** Answers one STS request made with {@code accessKey} (already checked to be ours). */
+  String handle(AwsQuery q, String accessKey) {
+    if (!"2011-06-15".equals(q.optional("Version"))) throw new AwsError("InvalidAction", "unsupported Version");
+    return switch (q.action()) {
+      case "AssumeRole" -> assumeRole(q);
+      default -> throw new AwsError("InvalidAction", "Could not find operation " + q.action());
+    };
+  }
+
+  private String assumeRole(AwsQuery q) {
+    q.only(Set.of("RoleArn", "RoleSessionName", "DurationSeconds"));
+    String roleArn = q.required("RoleArn");
+    String sessionName = q.required("RoleSessionName");
+    if (roleArn.length() < 20 || roleArn.length() > 2048) throw new AwsError("ValidationError", "RoleArn length");
+    if (!sessionName.matches("[\\w+=,.@-]{2,64}")) throw new AwsError("ValidationError", "RoleSessionName must be 2..64 of [\\w+=,.@-]");
+    int duration = q.optional("DurationSeconds") == null ? 3600 : Integer.parseInt(q.optional("DurationSeconds"));
+    if (duration < 900 || duration > 3600) {
+      throw new AwsError("ValidationError", "DurationSeconds must be 900..3600 for this role");
+    }
+    Matcher m = ROLE_ARN.matcher(roleArn);
+    if (!m.matches()) throw new AwsError("ValidationError", roleArn + " is not a valid role ARN");
+    FakeAccount a = aws.accountOrNull(m.group(1));
+    if (a == null || !a.stackInstalled || !m.group(2).equals(managementRoleName)) {
+      throw new AwsError("AccessDenied", "User: arn:aws:iam::" + FakeAws.OUR_ACCOUNT + ":user/aws-ops-idp is not "
+          + "authorized to perform: sts:AssumeRole on resource: " + roleArn);
+    }
+    int n = aws.nextNumber();
+    String key = "ASIA" + String.format("%016d", n);
+    String token = "FQoGZXIvYXdzE" + n + "session-token";
+    sessions.put(key, new Session(a.id, token));
+    return "<AssumeRoleResponse xmlns=\"" + NS + "\"><AssumeRoleResult><Credentials>"
+        + el("AccessKeyId", key) + el("SecretAccessKey", "secret-" + n) + el("SessionToken", token)
+        + el("Expiration", Instant.now().plusSeconds(duration).toString()) + "</Credentials><AssumedRoleUser>"
+        + el("AssumedRoleId", "AROAMANAGEMENT:" + sessionName)
+        + el("Arn", "arn:aws:sts::" + a.id + ":assumed-role/" + managementRoleName + "/" + sessionName)
+        + "</AssumedRoleUser></AssumeRoleResult>" + FakeAws.meta() + "</AssumeRoleResponse>";
+  }
+}

@@ -8,22 +8,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
-import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.iam.IamClient;
-import software.amazon.awssdk.services.iam.IamClientBuilder;
-import software.amazon.awssdk.services.sts.StsClient;
-import software.amazon.awssdk.services.sts.StsClientBuilder;
 import software.amazon.awssdk.services.sts.model.Credentials;
 
 /**
@@ -39,15 +28,10 @@ public final class IamProvisioner implements Provisioner, AutoCloseable {
   public static final String SECURITY_AUDIT_ARN = "arn:aws:iam::aws:policy/SecurityAudit";
   /** IAM's quota of OIDC providers per account, not adjustable (docs/PROVISIONING.md). */
   public static final int PROVIDER_QUOTA = 100;
-  /** The shortest session STS grants; one operation takes seconds. */
-  static final int SESSION_SECONDS = 900;
-
   private final RoleNames names;
   private final IdpConfig.Aws aws;
   private final ManagementPolicy policy;
-  private final SdkHttpClient http;
-  private final RetryStrategy retry;
-  private final StsClient sts;
+  private final ManagementRoleSessions sessions;
 
   /**
    * @param ourCredentials our service's own AWS credentials, the ones the management role trusts
@@ -58,30 +42,7 @@ public final class IamProvisioner implements Provisioner, AutoCloseable {
     this.names = names;
     this.aws = aws;
     this.policy = policy;
-    this.http = UrlConnectionHttpClient.builder()
-        .connectionTimeout(Duration.ofSeconds(10))
-        .socketTimeout(Duration.ofSeconds(30))
-        .build();
-    this.retry = AwsRetryStrategy.standardRetryStrategy().toBuilder()
-        .maxAttempts(4)
-        .backoffStrategy(backoff)
-        .throttlingBackoffStrategy(backoff)
-        // IAM answers ConcurrentModification when two changes to one entity cross: trying again is right.
-        .retryOnException(e -> e instanceof AwsServiceException a && a.awsErrorDetails() != null
-            && "ConcurrentModification".equals(a.awsErrorDetails().errorCode()))
-        .build();
-    StsClientBuilder b = StsClient.builder()
-        .region(Region.of(aws.region()))
-        .credentialsProvider(ourCredentials)
-        .httpClient(http)
-        .overrideConfiguration(this::limits);
-    aws.stsEndpoint().ifPresent(b::endpointOverride);
-    this.sts = b.build();
-  }
-
-  /** Retries, and time limits so that a hung AWS never holds an admin API worker or the command line forever. */
-  private void limits(ClientOverrideConfiguration.Builder o) {
-    o.retryStrategy(retry).apiCallAttemptTimeout(Duration.ofSeconds(20)).apiCallTimeout(Duration.ofSeconds(90));
+    this.sessions = new ManagementRoleSessions(aws, ourCredentials, backoff);
   }
 
   /** The production wiring: our credentials from the SDK's default provider chain, exponential backoff. */
@@ -119,7 +80,7 @@ public final class IamProvisioner implements Provisioner, AutoCloseable {
   }
 
   private String managementRoleArn(RoleId id) {
-    return "arn:aws:iam::" + id.account() + ":role/" + aws.managementRoleName();
+    return sessions.managementRoleArn(id.account());
   }
 
   @Override
@@ -141,32 +102,69 @@ public final class IamProvisioner implements Provisioner, AutoCloseable {
   private IamSession open(Plan plan) {
     Credentials c;
     try {
-      c = sts.assumeRole(b -> b.roleArn(plan.assumeRoleArn())
-          .roleSessionName(sessionName(plan.role()))
-          .durationSeconds(SESSION_SECONDS)).credentials();
+      c = sessions.assume(plan.role().account(), sessionName(plan.role()));
     } catch (AwsServiceException e) {
       String code = StepRunner.code(e);
       boolean denied = code.startsWith("AccessDenied");
       throw new ProvisioningException(denied ? ProvisioningException.Kind.ACCESS_DENIED : ProvisioningException.Kind.AWS_ERROR,
           plan.operation().word() + " " + plan.role() + " stopped before any change: our AWS account could not assume "
           + plan.assumeRoleArn() + " (" + code + ")" + (denied ? ": the customer's stack is not installed in account "
-          + plan.role().account() + ", or was removed, or trusts another account" : ": " + e.awsErrorDetails().errorMessage())
+          + plan.role().account() + ", or was removed, or trusts another account" + (sessions.usesExternalIds()
+          ? " or another external id" : "") : ": " + e.awsErrorDetails().errorMessage())
           + "; nothing was changed", List.of(), List.of(), e);
     } catch (SdkClientException e) {
       throw new ProvisioningException(ProvisioningException.Kind.UNREACHABLE, plan.operation().word() + " "
           + plan.role() + " stopped before any change: AWS STS could not be reached (" + e.getMessage()
           + "); nothing was changed", List.of(), List.of(), e);
     }
-    IamClientBuilder b = IamClient.builder()
-        // IAM is global, served from us-east-1 and signed for it; aws-global would sign for "aws-global" when the
-        // endpoint is overridden, which IAM refuses (SignatureDoesNotMatch).
-        .region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(
-            AwsSessionCredentials.create(c.accessKeyId(), c.secretAccessKey(), c.sessionToken())))
-        .httpClient(http)
-        .overrideConfiguration(this::limits);
-    aws.iamEndpoint().ifPresent(b::endpointOverride);
-    return new IamSession(b.build(), plan);
+    return new IamSession(sessions.iam(c), plan);
+  }
+
+  @Override
+  public AccountCheck check(String account) {
+    String roleArn = sessions.managementRoleArn(account);
+    if (!policy.allows(account, "iam:ListOpenIDConnectProviders", "*")) {
+      throw new IllegalStateException("the management policy no longer allows iam:ListOpenIDConnectProviders");
+    }
+    Credentials c;
+    try {
+      c = sessions.assume(account, "aws-ops-idp-account-check");
+    } catch (AwsServiceException e) {
+      String code = StepRunner.code(e);
+      if (!code.startsWith("AccessDenied")) {
+        return AccountCheck.failed(account, roleArn, ProvisioningException.Kind.AWS_ERROR,
+            "AWS STS refused to let us assume " + roleArn + " (" + code + "); try again later");
+      }
+      String us = sessions.ourAccount().orElse("this service's AWS account");
+      return AccountCheck.failed(account, roleArn, ProvisioningException.Kind.ACCESS_DENIED, "the role "
+          + aws.managementRoleName() + " in " + account + " cannot be assumed by " + us + ": check the "
+          + "AccountNumberParameter" + (sessions.usesExternalIds() ? " and the ExternalId parameter (`keys-admin "
+          + "account link " + account + "` gives both)" : "") + ", and that the stack's management role exists");
+    } catch (SdkClientException e) {
+      return AccountCheck.failed(account, roleArn, ProvisioningException.Kind.UNREACHABLE,
+          "AWS STS could not be reached from aws-ops-idp; try again later");
+    }
+    try (IamClient iam = sessions.iam(c)) {
+      List<String> arns = iam.listOpenIDConnectProviders(b -> {}).openIDConnectProviderList().stream()
+          .map(p -> p.arn()).toList();
+      return AccountCheck.ok(account, roleArn, arns.size(), ourProviders(account, arns));
+    } catch (AwsServiceException e) {
+      return AccountCheck.failed(account, roleArn, e.statusCode() == 403 ? ProvisioningException.Kind.ACCESS_DENIED
+          : ProvisioningException.Kind.AWS_ERROR, "the role " + aws.managementRoleName() + " in " + account
+          + " may not list the account's OIDC providers (" + StepRunner.code(e) + "): its policy is not the one of "
+          + "our stack; update the stack");
+    } catch (SdkClientException e) {
+      return AccountCheck.failed(account, roleArn, ProvisioningException.Kind.UNREACHABLE,
+          "AWS IAM could not be reached from aws-ops-idp; try again later");
+    }
+  }
+
+  /** The support roles whose provider is among {@code providerArns}: our issuer, this account, a valid engineer. */
+  private List<RoleId> ourProviders(String account, List<String> providerArns) {
+    String probe = names.providerArn(new RoleId(account, "x"));
+    String prefix = probe.substring(0, probe.length() - 1);
+    return providerArns.stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length()))
+        .filter(RoleId::isEngineer).map(e -> new RoleId(account, e)).sorted().toList();
   }
 
   /** {@code aws-ops-idp-<engineer>}: CloudTrail shows whose role the management role was changing. */
@@ -177,8 +175,7 @@ public final class IamProvisioner implements Provisioner, AutoCloseable {
 
   @Override
   public void close() {
-    sts.close();
-    http.close();
+    sessions.close();
   }
 
   /** For tests and callers that print the policy a plan is checked against. */

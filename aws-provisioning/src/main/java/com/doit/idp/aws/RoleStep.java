@@ -6,6 +6,7 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -20,6 +21,9 @@ import software.amazon.awssdk.services.iam.model.Role;
  * one we write, it has no inline policy (the management role could never remove one) and nothing else attached.
  */
 final class RoleStep implements ResourceStep {
+  /** The condition key IAM sets on an attachment: the attached policy's ARN. */
+  static final String POLICY_ARN_KEY = "iam:PolicyARN";
+
   private final RoleNames names;
   private final RoleId id;
   private final String arn;
@@ -44,7 +48,13 @@ final class RoleStep implements ResourceStep {
         new IamCall("iam:ListRolePolicies", arn, "check that the role has no inline policy"),
         new IamCall("iam:ListAttachedRolePolicies", arn, "check the role's attached policies"),
         new IamCall("iam:CreateRole", arn, "create the role with the trust policy for " + names.issuer(id)),
-        new IamCall("iam:AttachRolePolicy", arn, "attach " + IamProvisioner.SECURITY_AUDIT_ARN + " and " + SupportPolicy.arn(id)));
+        attachCall("iam:AttachRolePolicy", IamProvisioner.SECURITY_AUDIT_ARN, "attach read-only audit"),
+        attachCall("iam:AttachRolePolicy", SupportPolicy.arn(id), "attach the support policy"));
+  }
+
+  /** An attachment call: IAM sets {@code iam:PolicyARN}, which our template's policy limits. */
+  private IamCall attachCall(String action, String policyArn, String description) {
+    return new IamCall(action, arn, Map.of(POLICY_ARN_KEY, policyArn), description);
   }
 
   @Override
@@ -53,7 +63,8 @@ final class RoleStep implements ResourceStep {
         new IamCall("iam:GetRole", arn, "read the role and check that its trust policy is ours"),
         new IamCall("iam:ListRolePolicies", arn, "check that the role has no inline policy"),
         new IamCall("iam:ListAttachedRolePolicies", arn, "check that only our two policies are attached"),
-        new IamCall("iam:DetachRolePolicy", arn, "detach " + SupportPolicy.arn(id) + " and " + IamProvisioner.SECURITY_AUDIT_ARN),
+        attachCall("iam:DetachRolePolicy", SupportPolicy.arn(id), "detach the support policy"),
+        attachCall("iam:DetachRolePolicy", IamProvisioner.SECURITY_AUDIT_ARN, "detach read-only audit"),
         new IamCall("iam:DeleteRole", arn, "delete the role"));
   }
 
@@ -75,7 +86,8 @@ final class RoleStep implements ResourceStep {
         changes.add(Change.present(what, arn));
       } else {
         changes.add(Change.of(what, arn, () -> {
-          s.call("iam:AttachRolePolicy", arn, iam -> iam.attachRolePolicy(b -> b.roleName(name).policyArn(p)));
+          s.call("iam:AttachRolePolicy", arn, Map.of(POLICY_ARN_KEY, p),
+              iam -> iam.attachRolePolicy(b -> b.roleName(name).policyArn(p)));
           return Report.Outcome.CREATED;
         }));
       }
@@ -94,7 +106,8 @@ final class RoleStep implements ResourceStep {
       if (!attached.contains(p)) continue;
       changes.add(Change.of(attachment(p), arn, () -> {
         try {
-          s.call("iam:DetachRolePolicy", arn, iam -> iam.detachRolePolicy(b -> b.roleName(name).policyArn(p)));
+          s.call("iam:DetachRolePolicy", arn, Map.of(POLICY_ARN_KEY, p),
+              iam -> iam.detachRolePolicy(b -> b.roleName(name).policyArn(p)));
           return Report.Outcome.DELETED;
         } catch (NoSuchEntityException e) {
           return Report.Outcome.ALREADY_ABSENT;

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * One customer account's IAM as {@link FakeAws} keeps it: OIDC providers, managed policies with their versions,
- * roles with their attachments and inline policies, and whether the customer installed our stack. Tests read it,
+ * roles with their attachments and inline policies, and the customer stack installed (which one, with which
+ * parameters). Tests read it,
  * and change it behind IAM's back (what a customer does by hand). Guarded by the fake's lock: the accessors here
  * take it; package code that reaches into the fields holds it already (a request) or runs alone (a test's setup).
  */
@@ -80,7 +81,8 @@ public final class FakeAccount {
 
   private final FakeAws aws;
   final String id;
-  boolean stackInstalled;
+  /** The customer stack as installed in this account; null when there is none. */
+  CustomerStack.Installed stack;
   final Map<String, Provider> providers = new LinkedHashMap<>(); // by ARN
   final Map<String, ManagedPolicyState> policies = new LinkedHashMap<>(); // by ARN
   final Map<String, RoleState> roles = new LinkedHashMap<>(); // by name
@@ -92,6 +94,25 @@ public final class FakeAccount {
 
   public String id() {
     return id;
+  }
+
+  /**
+   * Installs {@code template} in this account with {@code parameters} (its defaults for the others), replacing any
+   * stack installed before: what {@code sts:AssumeRole} and every IAM call are then checked against.
+   */
+  public FakeAccount install(CustomerStack template, Map<String, String> parameters) {
+    synchronized (aws) {
+      stack = template.install(id, parameters);
+    }
+    return this;
+  }
+
+  /** The customer deleted the stack: the management role is gone. */
+  public FakeAccount uninstall() {
+    synchronized (aws) {
+      stack = null;
+    }
+    return this;
   }
 
   /** Providers the customer made for other purposes; they count against the quota. */

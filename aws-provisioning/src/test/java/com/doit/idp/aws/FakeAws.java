@@ -43,6 +43,8 @@ public final class FakeAws implements AutoCloseable {
   public static final int PROVIDER_QUOTA = FakeIam.PROVIDER_QUOTA;
   public static final String SECURITY_AUDIT = "arn:aws:iam::aws:policy/SecurityAudit";
   public static final String ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess";
+  /** Our SNS topic, the stacks' {@code ServiceToken}. */
+  public static final String OUR_TOPIC = "arn:aws:sns:us-east-1:" + OUR_ACCOUNT + ":aws-ops-idp-hooks";
   private static final int MAX_BODY = 64 * 1024;
   private static final Pattern AUTH = Pattern.compile(
       "AWS4-HMAC-SHA256 Credential=([A-Z0-9]{16,128})/(\\d{8})/([a-z0-9-]+)/([a-z]+)/aws4_request, ?"
@@ -89,9 +91,8 @@ public final class FakeAws implements AutoCloseable {
   private int ids;
 
   public FakeAws() throws IOException {
-    CustomerStack stack = CustomerStack.load();
-    this.iam = new FakeIam(this, new TemplatePolicy(stack.policyDocument()), stack.managementRoleName());
-    this.sts = new FakeSts(this, stack.managementRoleName());
+    this.iam = new FakeIam(this);
+    this.sts = new FakeSts(this);
     this.executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "fake-aws");
       t.setDaemon(true);
@@ -116,11 +117,23 @@ public final class FakeAws implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + stsServer.getAddress().getPort());
   }
 
-  /** A customer account; {@code stack} true when the customer installed our CloudFormation stack. */
+  /**
+   * A customer account; {@code stack} true when the customer installed our CloudFormation stack, trusting our
+   * account, without an external id ({@link FakeAccount#install} for other installations).
+   */
   public synchronized FakeAccount account(String id, boolean stack) {
     FakeAccount a = accounts.computeIfAbsent(id, i -> new FakeAccount(this, i));
-    a.stackInstalled = stack;
-    return a;
+    return stack ? a.install(CustomerStack.load(), ourStack("")) : a.uninstall();
+  }
+
+  /** The parameters of our template as a customer fills them in: our account, our topic, {@code externalId}. */
+  public static Map<String, String> ourStack(String externalId) {
+    return Map.of("AccountNumberParameter", OUR_ACCOUNT, "ServiceToken", OUR_TOPIC, "ExternalId", externalId);
+  }
+
+  /** The parameters of the older (seed) template: our account and our topic; it has no external id. */
+  public static Map<String, String> seedStack() {
+    return Map.of("AccountNumberParameter", OUR_ACCOUNT, "ServiceToken", OUR_TOPIC);
   }
 
   public synchronized FakeAccount account(String id) {

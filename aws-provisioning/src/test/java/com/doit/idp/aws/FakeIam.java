@@ -12,6 +12,7 @@ import static com.doit.idp.aws.IamValidation.urlEncode;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -33,13 +34,9 @@ final class FakeIam {
       "arn:aws:iam::aws:policy/AWSSupportAccess");
 
   private final FakeAws aws;
-  private final TemplatePolicy policy;
-  private final String managementRoleName;
 
-  FakeIam(FakeAws aws, TemplatePolicy policy, String managementRoleName) {
+  FakeIam(FakeAws aws) {
     this.aws = aws;
-    this.policy = policy;
-    this.managementRoleName = managementRoleName;
   }
 
   /** Answers one IAM request made by the management role of account {@code a}. */
@@ -88,14 +85,22 @@ final class FakeIam {
 
   /** Faults first (throttling and outages come before anything else), then IAM's authorization. */
   private void authorize(FakeAccount a, AwsQuery q, String resourceArn, String... extraActions) {
+    authorize(a, q, resourceArn, Map.of(), extraActions);
+  }
+
+  /** The same, for a request that sets condition keys ({@code iam:PolicyARN} of an attachment). */
+  private void authorize(FakeAccount a, AwsQuery q, String resourceArn, Map<String, String> context,
+      String... extraActions) {
     aws.injectFault(q.action());
+    if (a.stack == null) throw new AwsError("AccessDenied", "the management role no longer exists");
     List<String> needed = new ArrayList<>();
     needed.add("iam:" + q.action());
     needed.addAll(List.of(extraActions));
     for (String action : needed) {
-      if (!policy.allows(a.id, action, resourceArn)) {
-        throw new AwsError("AccessDenied", "User: arn:aws:sts::" + a.id + ":assumed-role/" + managementRoleName
-            + "/session is not authorized to perform: " + action + " on resource: " + resourceArn
+      if (!a.stack.policy().allows(a.id, action, resourceArn, context)) {
+        throw new AwsError("AccessDenied", "User: arn:aws:sts::" + a.id + ":assumed-role/"
+            + a.stack.managementRoleName() + "/session is not authorized to perform: " + action + " on resource: "
+            + resourceArn + (context.isEmpty() ? "" : " with " + context)
             + " because no identity-based policy allows the " + action + " action");
       }
     }
@@ -434,7 +439,7 @@ final class FakeIam {
     q.only(Set.of("RoleName", "PolicyArn"));
     String name = name(q.required("RoleName"), 64, "roleName");
     String policyArn = policyArnParam(q);
-    authorize(a, q, roleArnFor(a, name));
+    authorize(a, q, roleArnFor(a, name), Map.of("iam:PolicyARN", policyArn));
     FakeAccount.RoleState r = existingRole(a, name);
     if (attach) {
       if (!AWS_MANAGED.contains(policyArn) && !a.policies.containsKey(policyArn)) {

@@ -10,9 +10,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The fake's STS: {@code AssumeRole} for our long-term key only, into an account that installed the customer stack,
- * into the stack's management role only; it hands out temporary credentials that the fake IAM then requires. Guarded
- * by the {@link FakeAws} lock.
+ * The fake's STS: {@code AssumeRole} for our long-term key only, into the management role of an account that
+ * installed a customer stack, as that role's trust allows (our account; the external id when the trust requires
+ * one); it hands out temporary credentials that the fake IAM then requires. Guarded by the {@link FakeAws} lock.
  */
 final class FakeSts {
   static final String NS = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -21,13 +21,13 @@ final class FakeSts {
   /** One set of temporary credentials: the account whose management role it is, and its session token. */
   record Session(String account, String token) {}
 
+  private static final Pattern EXTERNAL_ID = Pattern.compile("[\\w+=,.@:/-]{2,1224}");
+
   private final FakeAws aws;
-  private final String managementRoleName;
   private final Map<String, Session> sessions = new LinkedHashMap<>(); // by access key id
 
-  FakeSts(FakeAws aws, String managementRoleName) {
+  FakeSts(FakeAws aws) {
     this.aws = aws;
-    this.managementRoleName = managementRoleName;
   }
 
   /** The session of temporary credentials, or null. */
@@ -40,12 +40,21 @@ final class FakeSts {
     if (!"2011-06-15".equals(q.optional("Version"))) throw new AwsError("InvalidAction", "unsupported Version");
     return switch (q.action()) {
       case "AssumeRole" -> assumeRole(q);
+      case "GetCallerIdentity" -> callerIdentity(q);
       default -> throw new AwsError("InvalidAction", "Could not find operation " + q.action());
     };
   }
 
+  /** Who our long-term key is: our service's user in our account. */
+  private String callerIdentity(AwsQuery q) {
+    q.only(Set.of());
+    return "<GetCallerIdentityResponse xmlns=\"" + NS + "\"><GetCallerIdentityResult>"
+        + el("Arn", "arn:aws:iam::" + FakeAws.OUR_ACCOUNT + ":user/aws-ops-idp") + el("UserId", "AIDAOURSERVICE0000001")
+        + el("Account", FakeAws.OUR_ACCOUNT) + "</GetCallerIdentityResult>" + FakeAws.meta() + "</GetCallerIdentityResponse>";
+  }
+
   private String assumeRole(AwsQuery q) {
-    q.only(Set.of("RoleArn", "RoleSessionName", "DurationSeconds"));
+    q.only(Set.of("RoleArn", "RoleSessionName", "DurationSeconds", "ExternalId"));
     String roleArn = q.required("RoleArn");
     String sessionName = q.required("RoleSessionName");
     if (roleArn.length() < 20 || roleArn.length() > 2048) throw new AwsError("ValidationError", "RoleArn length");
@@ -56,8 +65,17 @@ final class FakeSts {
     }
     Matcher m = ROLE_ARN.matcher(roleArn);
     if (!m.matches()) throw new AwsError("ValidationError", roleArn + " is not a valid role ARN");
+    String externalId = q.optional("ExternalId");
+    if (externalId != null && !EXTERNAL_ID.matcher(externalId).matches()) {
+      throw new AwsError("ValidationError", "ExternalId must be 2..1224 characters of [\\w+=,.@:/-]");
+    }
     FakeAccount a = aws.accountOrNull(m.group(1));
-    if (a == null || !a.stackInstalled || !m.group(2).equals(managementRoleName)) {
+    CustomerStack.Installed stack = a == null ? null : a.stack;
+    // The role's trust: it must exist, name our account, and, when it requires an external id, get exactly that one
+    // (an external id the trust does not ask for is ignored, as by STS).
+    if (stack == null || !m.group(2).equals(stack.managementRoleName())
+        || !stack.trustedAccount().equals(FakeAws.OUR_ACCOUNT)
+        || stack.externalId() != null && !stack.externalId().equals(externalId)) {
       throw new AwsError("AccessDenied", "User: arn:aws:iam::" + FakeAws.OUR_ACCOUNT + ":user/aws-ops-idp is not "
           + "authorized to perform: sts:AssumeRole on resource: " + roleArn);
     }
@@ -69,7 +87,7 @@ final class FakeSts {
         + el("AccessKeyId", key) + el("SecretAccessKey", "secret-" + n) + el("SessionToken", token)
         + el("Expiration", Instant.now().plusSeconds(duration).toString()) + "</Credentials><AssumedRoleUser>"
         + el("AssumedRoleId", "AROAMANAGEMENT:" + sessionName)
-        + el("Arn", "arn:aws:sts::" + a.id + ":assumed-role/" + managementRoleName + "/" + sessionName)
+        + el("Arn", "arn:aws:sts::" + a.id + ":assumed-role/" + stack.managementRoleName() + "/" + sessionName)
         + "</AssumedRoleUser></AssumeRoleResult>" + FakeAws.meta() + "</AssumeRoleResponse>";
   }
 }

@@ -21,6 +21,10 @@ public record AuditEvent(
   public static final String ROLE_REVOKED = "role.revoked";
   public static final String ROLE_EXPIRED = "role.expired";
   public static final String KEY_DELETED = "key.deleted";
+  public static final String ACCOUNT_ONBOARDED = "account.onboarded";
+  public static final String ACCOUNT_REFUSED = "account.refused";
+  public static final String ACCOUNT_OFFBOARDED = "account.offboarded";
+  public static final String HOOK_REFUSED = "hook.refused";
 
   public AuditEvent {
     Objects.requireNonNull(ts, "ts");

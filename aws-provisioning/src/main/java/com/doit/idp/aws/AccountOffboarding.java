@@ -113,6 +113,20 @@ public final class AccountOffboarding {
     return result;
   }
 
+  /**
+   * Deprovisions one role, trying once more after an AWS error: the same offboarding running on another replica
+   * (SNS redelivered while this one worked) may have deleted what this run had just read, and IAM then answers
+   * {@code NoSuchEntity} to a call this run did not expect to fail; the second run finds it all gone.
+   */
+  private Report deprovision(RoleId id) {
+    try {
+      return provisioner.deprovision(id);
+    } catch (ProvisioningException e) {
+      if (e.kind() != ProvisioningException.Kind.AWS_ERROR) throw e;
+      return provisioner.deprovision(id);
+    }
+  }
+
   /** Deprovisions each role, {@value #PARALLEL} at a time; returns the ones left, with why. */
   private Map<RoleId, String> deprovisionAll(List<RoleId> ids) {
     Map<RoleId, String> left = new TreeMap<>();
@@ -124,7 +138,7 @@ public final class AccountOffboarding {
     });
     try {
       Map<RoleId, Future<?>> running = new LinkedHashMap<>();
-      for (RoleId id : ids) running.put(id, pool.submit(() -> provisioner.deprovision(id)));
+      for (RoleId id : ids) running.put(id, pool.submit(() -> deprovision(id)));
       for (Map.Entry<RoleId, Future<?>> e : running.entrySet()) {
         try {
           e.getValue().get();

@@ -10,6 +10,7 @@ import com.doit.idp.role.RoleNames;
 import com.doit.idp.role.RoleService;
 import com.doit.idp.server.admin.AdminApi;
 import com.doit.idp.server.health.Readiness;
+import com.doit.idp.server.hook.HookService;
 import com.doit.idp.server.jwks.PublicDocuments;
 import com.doit.idp.server.metrics.TimedRoleKeyStore;
 import com.doit.idp.server.sso.SsoVerifier;
@@ -154,6 +155,7 @@ public final class IdpServer implements AutoCloseable {
     private BooleanSupplier ssoKeysLoaded;
     private Provisioner provisioner;
     private Duration gcEvery = GC_EVERY;
+    private Duration hookRetryBackoff = Duration.ofSeconds(1);
 
     private Builder(IdpConfig config) {
       this.config = Objects.requireNonNull(config, "config");
@@ -209,6 +211,15 @@ public final class IdpServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The wait before the second try of a CloudFormation answer's delivery, doubling after (default 1 s); tests
+     * shorten it.
+     */
+    public Builder hookRetryBackoff(Duration first) {
+      this.hookRetryBackoff = Objects.requireNonNull(first, "first");
+      return this;
+    }
+
     /** Whether the SSO signing keys are loaded (part of readiness); by default the SSO verifier's answer. */
     public Builder ssoKeysLoaded(BooleanSupplier s) {
       this.ssoKeysLoaded = s;
@@ -236,6 +247,13 @@ public final class IdpServer implements AutoCloseable {
         log.warn("role-directory-first-refresh-failed: {}", e.toString());
       }
       RoleService roles = new RoleService(timed, RoleService.Settings.of(config), clock, auditLog, names);
+      Optional<HookService> hooks;
+      try {
+        hooks = hooks(roles, directory, auditLog);
+      } catch (RuntimeException e) {
+        if (ownedAudit != null) ownedAudit.close();
+        throw e;
+      }
       TokenEndpoints endpoints = tokenEndpoints;
       BooleanSupplier ssoReady = ssoKeysLoaded;
       if (endpoints == null) {
@@ -277,7 +295,7 @@ public final class IdpServer implements AutoCloseable {
       PublicDocuments documents = new PublicDocuments(directory, names, clock, 10_000);
       AdminApi admin = new AdminApi(roles, directory, clock, Optional.ofNullable(provisioner));
       Map<String, HttpHandler> routes = new LinkedHashMap<>();
-      routes.put("public", HandlerChains.publicRoutes(documents, config.http().jwksMaxAge()));
+      routes.put("public", HandlerChains.publicRoutes(documents, config.http().jwksMaxAge(), hooks, maxBody));
       routes.put("token", HandlerChains.tokenRoutes(endpoints, maxBody));
       routes.put("management", HandlerChains.managementRoutes(readiness, reg, config.admin().token(), admin, maxBody));
       Map<String, IdpConfig.Listener> configured = Map.of("public", config.listen().publicListener(),
@@ -298,6 +316,16 @@ public final class IdpServer implements AutoCloseable {
         throw e;
       }
       return new IdpServer(started, scheduler, ownedAudit, directory, readiness, reg);
+    }
+
+    /** The CloudFormation hook receiver, when {@code hooks.sns-topic-arns} is set (docs/ONBOARDING.md). */
+    private Optional<HookService> hooks(RoleService roles, RoleDirectory directory, AuditLog auditLog) {
+      if (!config.hooks().enabled()) return Optional.empty();
+      // The hook acts in customers' accounts through the same provisioner as the admin API.
+      if (provisioner == null) {
+        throw new com.doit.idp.config.ConfigException("hooks.sns-topic-arns: the hook needs AWS provisioning");
+      }
+      return Optional.of(HookService.create(config, provisioner, roles, directory, auditLog, clock, hookRetryBackoff));
     }
 
     private Listener listen(String name, IdpConfig.Listener l, HandlerChains.Chain chain, long maxBody) {

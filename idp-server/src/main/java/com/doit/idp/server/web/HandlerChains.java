@@ -3,6 +3,7 @@ package com.doit.idp.server.web;
 import com.doit.idp.config.Secret;
 import com.doit.idp.server.admin.AdminApi;
 import com.doit.idp.server.health.Readiness;
+import com.doit.idp.server.hook.HookService;
 import com.doit.idp.server.jwks.PublicDocuments;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -61,12 +62,23 @@ public final class HandlerChains {
 
   /** Public listener (internet, STS): discovery and JWKS, GET and HEAD only. */
   public static Router publicRoutes(PublicDocuments documents, Duration maxAge) {
-    return Router.builder()
+    return publicRoutes(documents, maxAge, Optional.empty(), 0);
+  }
+
+  /**
+   * Public listener (internet, STS, SNS): discovery and JWKS, GET and HEAD only; and, when {@code hooks} is given
+   * ({@code hooks.sns-topic-arns} is set), {@code POST /hooks/cloudformation}. The listener answers on its IO threads
+   * ({@link #nonBlockingChain}); this one route alone is dispatched to a worker, since it reads a body and calls AWS.
+   */
+  public static Router publicRoutes(PublicDocuments documents, Duration maxAge, Optional<HookService> hooks,
+      long maxBody) {
+    Router.Builder b = Router.builder()
         .route(ROLE + "/\\.well-known/openid-configuration",
             new PublicDocumentHandler(documents, PublicDocuments.Kind.DISCOVERY, maxAge), "GET", "HEAD")
         .route(ROLE + "/jwks\\.json",
-            new PublicDocumentHandler(documents, PublicDocuments.Kind.JWKS, maxAge), "GET", "HEAD")
-        .build();
+            new PublicDocumentHandler(documents, PublicDocuments.Kind.JWKS, maxAge), "GET", "HEAD");
+    hooks.ifPresent(h -> b.route("/hooks/cloudformation", new Dispatch(new HookHandler(h, maxBody), maxBody), "POST"));
+    return b.build();
   }
 
   /** Token listener (engineers' network): token exchange and the caller's role list. */

@@ -137,6 +137,14 @@ public final class FakeAccount {
     }
   }
 
+  /** The customer attaches a policy to an existing role by hand, bypassing our checks. */
+  public FakeAccount attachByHand(String roleName, String policyArn) {
+    synchronized (aws) {
+      roles.get(roleName).attached.add(policyArn);
+    }
+    return this;
+  }
+
   public Provider provider(String arn) {
     synchronized (aws) {
       return providers.get(arn);

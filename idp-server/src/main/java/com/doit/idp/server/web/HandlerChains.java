@@ -104,7 +104,8 @@ public final class HandlerChains {
           .route(ADMIN_ROLE, ManagementHandlers.admin(t, ManagementHandlers.revokeRole(admin)), "DELETE")
           .route(ADMIN_ROLE + "/extend", ManagementHandlers.admin(t, ManagementHandlers.extendRole(admin, maxBody)),
               "POST")
-          .route(ADMIN_ROLE + "/rotate", ManagementHandlers.admin(t, ManagementHandlers.rotateRole(admin)), "POST");
+          .route(ADMIN_ROLE + "/rotate", ManagementHandlers.admin(t, ManagementHandlers.rotateRole(admin)), "POST")
+          .route("/admin/accounts/([^/]+)", ManagementHandlers.admin(t, ManagementHandlers.showAccount(admin)), "GET");
     }
     return b.build();
   }

@@ -3,7 +3,6 @@ package com.doit.idp.cli;
 import com.doit.idp.aws.ExternalIds;
 import com.doit.idp.aws.QuickCreateLink;
 import com.doit.idp.config.IdpConfig;
-import com.doit.idp.role.RoleId;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;

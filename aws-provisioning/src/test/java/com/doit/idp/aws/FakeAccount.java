@@ -120,7 +120,7 @@ public final class FakeAccount {
     synchronized (aws) {
       for (int i = providers.size(); n > 0; i++, n--) {
         String url = "https://token.actions.example.org/customer-" + i;
-        providers.put(FakeIam.providerArn(id, url), new Provider(url, List.of("sts.amazonaws.com"), List.of(), aws.tick()));
+        providers.put(FakeIamProviders.providerArn(id, url), new Provider(url, List.of("sts.amazonaws.com"), List.of(), aws.tick()));
       }
     }
     return this;

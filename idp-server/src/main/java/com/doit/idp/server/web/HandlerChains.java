@@ -21,7 +21,8 @@ import java.util.Optional;
  *   <li>error mapping ({@link ErrorMapping}): every exception becomes a JSON error body with {@code no-store}</li>
  *   <li>draining ({@link Draining}): counts requests in flight for a graceful stop; 503 JSON once stopping</li>
  *   <li>dispatch off the IO threads ({@link Dispatch}): HSM work blocks; the exchange turns blocking (not on the
- *       public listener, whose documents come from memory: {@link #nonBlockingChain})</li>
+ *       public listener, whose documents come from memory: {@link #nonBlockingChain}; its one route with a body,
+ *       the CloudFormation hook, is dispatched on its own)</li>
  *   <li>routing ({@link Router}): exact paths, 404 / 405 with {@code Allow}</li>
  *   <li>the endpoint handler: parse -> decide (a service with no Undertow import) -> write JSON</li>
  * </ol>
@@ -52,17 +53,13 @@ public final class HandlerChains {
   /**
    * The public listener's chain: the same stages without the dispatch, since the public documents come from the
    * in-memory role snapshot and never touch the HSM. Answering on the IO thread saves a thread hand-off per request
-   * on the listener that takes the most traffic (docs/PERFORMANCE.md, part 3); request bodies are never read there.
+   * on the listener that takes the most traffic (docs/PERFORMANCE.md, part 3). The documents read no body; the hook
+   * route, which does, brings its own {@link Dispatch} ({@link #publicRoutes}).
    */
   public static Chain nonBlockingChain(String listener, MeterRegistry registry, HttpHandler routes) {
     Draining draining = new Draining(routes);
     HttpHandler root = new RequestIds(new HttpMetrics(new ErrorMapping(draining), registry, listener));
     return new Chain(root, draining);
-  }
-
-  /** Public listener (internet, STS): discovery and JWKS, GET and HEAD only. */
-  public static Router publicRoutes(PublicDocuments documents, Duration maxAge) {
-    return publicRoutes(documents, maxAge, Optional.empty(), 0);
   }
 
   /**

@@ -17,7 +17,8 @@ final class AwsError extends RuntimeException {
     return switch (code) {
       case "NoSuchEntity" -> 404;
       case "EntityAlreadyExists", "LimitExceeded", "DeleteConflict", "ConcurrentModification" -> 409;
-      case "AccessDenied", "InvalidClientTokenId", "MissingAuthenticationToken", "SignatureDoesNotMatch" -> 403;
+      case "AccessDenied", "InvalidClientTokenId", "MissingAuthenticationToken", "SignatureDoesNotMatch",
+          "ExpiredToken" -> 403;
       case "ServiceFailure", "InternalFailure" -> 500;
       case "ServiceUnavailable" -> 503;
       default -> 400;

@@ -28,9 +28,12 @@ import java.util.regex.Pattern;
  * A local AWS STS and IAM for tests, speaking the query protocol on two loopback ports (the SDK's endpoint
  * overrides point there). This class is the wire: every request needs a SigV4 {@code Authorization} header and
  * {@code X-Amz-Date} (well-formed and scoped to the right region and service, not verified cryptographically), a
- * form body and known parameters; STS takes our long-term key only, IAM only the temporary credentials STS handed
- * out (access key and {@code X-Amz-Security-Token}). What the services do is {@link FakeSts} and {@link FakeIam};
- * each account's state is a {@link FakeAccount}. It also records every request and injects faults on demand.
+ * form body and known parameters; STS takes our long-term key (and an engineer's web-identity session for
+ * {@code GetCallerIdentity}; {@code AssumeRoleWithWebIdentity} is unsigned: the token is the proof), IAM only the
+ * temporary credentials STS handed out for a management role (access key and {@code X-Amz-Security-Token}). What
+ * the services do is {@link FakeSts} (with {@link WebIdentitySts} for engineers' sessions, {@link #webIdentity()})
+ * and {@link FakeIam}; each account's state is a {@link FakeAccount}. It also records every request and injects
+ * faults on demand.
  *
  * <p>Thread-safe: one lock (this object) around every request and every state access. Close it after the test.
  * Public, in the test-jar, for the tests of the command line and the admin API.
@@ -83,6 +86,7 @@ public final class FakeAws implements AutoCloseable {
   private final ExecutorService executor;
   private final FakeIam iam;
   private final FakeSts sts;
+  private final WebIdentitySts webIdentity = new WebIdentitySts(this);
   private final Map<String, FakeAccount> accounts = new LinkedHashMap<>();
   private final List<Received> received = new ArrayList<>();
   private final List<Fault> faults = new ArrayList<>();
@@ -92,7 +96,7 @@ public final class FakeAws implements AutoCloseable {
 
   public FakeAws() throws IOException {
     this.iam = new FakeIam(this);
-    this.sts = new FakeSts(this);
+    this.sts = new FakeSts(this, webIdentity);
     this.executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "fake-aws");
       t.setDaemon(true);
@@ -140,6 +144,11 @@ public final class FakeAws implements AutoCloseable {
     FakeAccount a = accounts.get(id);
     if (a == null) throw new IllegalArgumentException("no account " + id);
     return a;
+  }
+
+  /** STS's side for engineers: {@code AssumeRoleWithWebIdentity}, {@code GetCallerIdentity}. */
+  public WebIdentitySts webIdentity() {
+    return webIdentity;
   }
 
   synchronized FakeAccount accountOrNull(String id) {
@@ -244,7 +253,9 @@ public final class FakeAws implements AutoCloseable {
         AwsQuery q = null;
         try {
           q = read(ex);
-          String accessKey = authenticate(ex, service);
+          // AssumeRoleWithWebIdentity is unsigned: the web-identity token is the proof.
+          boolean unsigned = service.equals("sts") && q.action().equals("AssumeRoleWithWebIdentity");
+          String accessKey = unsigned ? null : authenticate(ex, service);
           xml = service.equals("sts") ? sts.handle(q, accessKey) : iam.handle(q, accounts.get(sts.session(accessKey).account()));
           received.add(new Received(service, q.action(), q.params, null));
         } catch (AwsError e) {
@@ -299,12 +310,15 @@ public final class FakeAws implements AutoCloseable {
       throw new AwsError("SignatureDoesNotMatch", "host and x-amz-date must be signed");
     }
     String key = m.group(1);
+    String token = ex.getRequestHeaders().getFirst("X-Amz-Security-Token");
     if (service.equals("sts")) {
-      if (!key.equals(OUR_ACCESS_KEY)) throw new AwsError("InvalidClientTokenId", "The security token included in the request is invalid.");
+      boolean engineer = webIdentity.authenticates(key, token) && signed.contains("x-amz-security-token");
+      if (!key.equals(OUR_ACCESS_KEY) && !engineer) {
+        throw new AwsError("InvalidClientTokenId", "The security token included in the request is invalid.");
+      }
       return key;
     }
     FakeSts.Session session = sts.session(key);
-    String token = ex.getRequestHeaders().getFirst("X-Amz-Security-Token");
     if (session == null || token == null || !token.equals(session.token()) || !signed.contains("x-amz-security-token")) {
       // IAM calls must come from the assumed management role, never from our own long-term key.
       throw new AwsError("InvalidClientTokenId", "The security token included in the request is invalid.");

@@ -24,10 +24,12 @@ final class FakeSts {
   private static final Pattern EXTERNAL_ID = Pattern.compile("[\\w+=,.@:/-]{2,1224}");
 
   private final FakeAws aws;
+  private final WebIdentitySts webIdentity;
   private final Map<String, Session> sessions = new LinkedHashMap<>(); // by access key id
 
-  FakeSts(FakeAws aws) {
+  FakeSts(FakeAws aws, WebIdentitySts webIdentity) {
     this.aws = aws;
+    this.webIdentity = webIdentity;
   }
 
   /** The session of temporary credentials, or null. */
@@ -35,12 +37,20 @@ final class FakeSts {
     return sessions.get(accessKey);
   }
 
-  /** Answers one STS request made with {@code accessKey} (already checked to be ours). */
+  /**
+   * Answers one STS request made with {@code accessKey}: ours, or an engineer's web-identity session (checked
+   * already), or null for the unsigned {@code AssumeRoleWithWebIdentity}.
+   */
   String handle(AwsQuery q, String accessKey) {
     if (!"2011-06-15".equals(q.optional("Version"))) throw new AwsError("InvalidAction", "unsupported Version");
+    boolean engineer = webIdentity.isSession(accessKey);
     return switch (q.action()) {
-      case "AssumeRole" -> assumeRole(q);
-      case "GetCallerIdentity" -> callerIdentity(q);
+      case "AssumeRoleWithWebIdentity" -> webIdentity.assume(q);
+      case "GetCallerIdentity" -> engineer ? webIdentity.callerIdentity(q, accessKey) : callerIdentity(q);
+      case "AssumeRole" -> {
+        if (engineer) throw new AwsError("AccessDenied", "an engineer's session may not assume the management role");
+        yield assumeRole(q);
+      }
       default -> throw new AwsError("InvalidAction", "Could not find operation " + q.action());
     };
   }

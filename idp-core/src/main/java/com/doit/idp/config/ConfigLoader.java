@@ -111,7 +111,7 @@ public final class ConfigLoader {
 
   /** {@code sso.allowed-domains} -> {@code IDP_SSO_ALLOWED_DOMAINS}. */
   public static String variableOf(String key) {
-    return "IDP_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    return KeyValueFile.variableOf("IDP_", key);
   }
 
   /** Loads from a file (or none) and the process environment. */
@@ -136,28 +136,7 @@ public final class ConfigLoader {
 
   /** Parses {@code key = value} lines; {@code #} starts a comment. */
   static Map<String, String> readFile(Path file) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ConfigException(file + ": cannot read the configuration file (" + e.getClass().getSimpleName() + ")");
-    }
-    Map<String, String> out = new LinkedHashMap<>();
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i);
-      int hash = line.indexOf('#');
-      if (hash >= 0) line = line.substring(0, hash);
-      line = line.strip();
-      if (line.isEmpty()) continue;
-      int eq = line.indexOf('=');
-      String where = file + ":" + (i + 1);
-      if (eq <= 0) throw new ConfigException(where + ": expected 'key = value'");
-      String key = line.substring(0, eq).strip();
-      if (!DEFAULTS.containsKey(key)) throw new ConfigException(where + ": " + key + ": unknown key");
-      if (out.containsKey(key)) throw new ConfigException(where + ": " + key + ": given twice");
-      out.put(key, line.substring(eq + 1).strip());
-    }
-    return out;
+    return KeyValueFile.read(file, DEFAULTS.keySet());
   }
 
   private static final class Reader {

@@ -1,5 +1,6 @@
 package com.doit.idp.aws;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import software.amazon.awssdk.services.iam.IamClient;
@@ -22,13 +23,14 @@ final class IamSession implements AutoCloseable {
 
   /** Sends one planned call. AWS's exceptions pass through; {@link #current()} then names the call. */
   <T> T call(String action, String resourceArn, Function<IamClient, T> call) {
-    if (!plan.allows(action, resourceArn)) {
-      // Every call must have been checked against the management policy before the first one was made.
-      throw new IllegalStateException(action + " on " + resourceArn + " is not in the checked plan");
-    }
-    current = plan.calls().stream()
-        .filter(c -> c.action().equals(action) && c.resourceArn().equals(resourceArn))
-        .findFirst().orElseThrow();
+    return call(action, resourceArn, Map.of(), call);
+  }
+
+  /** Sends one planned call whose condition keys are {@code context} (an attachment's {@code iam:PolicyARN}). */
+  <T> T call(String action, String resourceArn, Map<String, String> context, Function<IamClient, T> call) {
+    // Every call must have been checked against the management policy before the first one was made.
+    current = plan.find(action, resourceArn, context).orElseThrow(() -> new IllegalStateException(
+        action + " on " + resourceArn + (context.isEmpty() ? "" : " with " + context) + " is not in the checked plan"));
     return call.apply(iam);
   }
 

@@ -37,9 +37,9 @@ public record Plan(RoleId role, Operation operation, String assumeRoleArn, List<
     calls = List.copyOf(calls);
   }
 
-  /** True when exactly this action on exactly this resource is among the planned calls. */
-  public boolean allows(String action, String resourceArn) {
-    return calls.stream().anyMatch(c -> c.action().equals(action) && c.resourceArn().equals(resourceArn));
+  /** The planned call that is exactly this action on exactly this resource with exactly these condition keys. */
+  public java.util.Optional<IamCall> find(String action, String resourceArn, java.util.Map<String, String> context) {
+    return calls.stream().filter(c -> c.is(action, resourceArn, context)).findFirst();
   }
 
   /** The same plan with one more call: how a test widens a plan to see it refused. */
@@ -53,7 +53,10 @@ public record Plan(RoleId role, Operation operation, String assumeRoleArn, List<
   public List<String> lines() {
     List<String> out = new ArrayList<>();
     out.add(operation.word() + " " + role + " via sts:AssumeRole " + assumeRoleArn);
-    for (IamCall c : calls) out.add("  " + c.action() + "  " + c.resourceArn() + "  # " + c.description());
+    for (IamCall c : calls) {
+      String keys = c.context().isEmpty() ? "" : "  " + new java.util.TreeMap<>(c.context());
+      out.add("  " + c.action() + "  " + c.resourceArn() + keys + "  # " + c.description());
+    }
     return out;
   }
 }

@@ -4,7 +4,7 @@ import com.doit.idp.role.RoleId;
 
 /**
  * Sets up and removes a support role's resources in the customer's AWS account, through the management role only
- * (SPEC.md "Provisioning in the customer's account"). Implementations are thread-safe.
+ * (docs/PROVISIONING.md). Implementations are thread-safe.
  *
  * <p>Every method checks its whole {@link Plan} against the management role's policy before it makes any call, and
  * throws {@link ProvisioningException} (kind {@code REFUSED}) when the plan needs more. Both operations are
@@ -22,4 +22,13 @@ public interface Provisioner {
 
   /** Removes exactly what {@link #provision} creates, in reverse order, and nothing else. */
   Report deprovision(RoleId role);
+
+  /**
+   * Looks into {@code account} live: assumes its management role and makes one read call its policy allows (lists
+   * the OIDC providers). Changes nothing, and never throws for what AWS answers: a refusal or an outage is an
+   * {@link AccountCheck} that is not assumable, with a reason the customer can act on.
+   *
+   * @throws IllegalArgumentException when {@code account} is not 12 digits
+   */
+  AccountCheck check(String account);
 }

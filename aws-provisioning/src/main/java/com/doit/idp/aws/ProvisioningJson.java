@@ -13,13 +13,17 @@ import java.util.Map;
 public final class ProvisioningJson {
   private ProvisioningJson() {}
 
-  /** {@code {"role", "operation", "assume_role_arn", "calls": [{"action", "resource_arn", "description"}]}}. */
+  /**
+   * {@code {"role", "operation", "assume_role_arn", "calls": [{"action", "resource_arn", "condition_keys"?,
+   * "description"}]}}; {@code condition_keys} only for calls that set some ({@code iam:PolicyARN}).
+   */
   public static Map<String, Object> plan(Plan plan) {
     List<Object> calls = new ArrayList<>();
     for (IamCall c : plan.calls()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("action", c.action());
       m.put("resource_arn", c.resourceArn());
+      if (!c.context().isEmpty()) m.put("condition_keys", new java.util.TreeMap<>(c.context()));
       m.put("description", c.description());
       calls.add(m);
     }

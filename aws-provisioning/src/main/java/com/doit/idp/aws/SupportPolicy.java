@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The customer-managed policy {@code DoiT-Support-<engineer>}: AWS Support case actions and nothing else, the one
- * write access the service promises its engineers (customer-stack-reference.md, "What the service promises").
+ * write access the service promises its engineers (docs/ONBOARDING.md, "What the customer grants").
  * Stateless and thread-safe.
  */
 public final class SupportPolicy {

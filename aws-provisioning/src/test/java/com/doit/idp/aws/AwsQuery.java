@@ -25,16 +25,16 @@ final class AwsQuery {
     if (!body.isEmpty()) {
       for (String pair : body.split("&", -1)) {
         int eq = pair.indexOf('=');
-        if (eq <= 0) throw new FakeAws.IamError("MalformedQueryString", "malformed parameter: " + pair);
+        if (eq <= 0) throw new AwsError("MalformedQueryString", "malformed parameter: " + pair);
         String k;
         String v;
         try {
           k = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
           v = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-          throw new FakeAws.IamError("MalformedQueryString", "undecodable parameter");
+          throw new AwsError("MalformedQueryString", "undecodable parameter");
         }
-        if (out.put(k, v) != null) throw new FakeAws.IamError("MalformedQueryString", "repeated parameter " + k);
+        if (out.put(k, v) != null) throw new AwsError("MalformedQueryString", "repeated parameter " + k);
       }
     }
     return new AwsQuery(out);
@@ -48,7 +48,7 @@ final class AwsQuery {
   String required(String name) {
     String v = params.get(name);
     if (v == null) {
-      throw new FakeAws.IamError("ValidationError", "1 validation error detected: Value null at '"
+      throw new AwsError("ValidationError", "1 validation error detected: Value null at '"
           + Character.toLowerCase(name.charAt(0)) + name.substring(1) + "' failed to satisfy constraint: Member must not be null");
     }
     return v;
@@ -67,12 +67,12 @@ final class AwsQuery {
       try {
         found.put(Integer.parseInt(e.getKey().substring(prefix.length())), e.getValue());
       } catch (NumberFormatException x) {
-        throw new FakeAws.IamError("MalformedQueryString", "bad list index in " + e.getKey());
+        throw new AwsError("MalformedQueryString", "bad list index in " + e.getKey());
       }
     }
     List<String> out = new ArrayList<>(found.values());
     for (int i = 1; i <= out.size(); i++) {
-      if (!found.containsKey(i)) throw new FakeAws.IamError("MalformedQueryString", "gap in list " + name);
+      if (!found.containsKey(i)) throw new AwsError("MalformedQueryString", "gap in list " + name);
     }
     return out;
   }
@@ -87,7 +87,7 @@ final class AwsQuery {
       if (k.equals("Action") || k.equals("Version")) continue;
       String base = k.contains(".") ? k.substring(0, k.indexOf('.')) : k;
       if (!allowed.contains(base)) {
-        throw new FakeAws.IamError("InvalidInput", "parameter " + k + " is not defined for " + action());
+        throw new AwsError("InvalidInput", "parameter " + k + " is not defined for " + action());
       }
     }
   }

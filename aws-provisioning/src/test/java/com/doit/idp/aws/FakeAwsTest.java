@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,11 +52,16 @@ class FakeAwsTest {
   }
 
   private Credentials assume(String account) {
+    return assume(account, null);
+  }
+
+  private Credentials assume(String account, String externalId) {
     try (StsClient sts = StsClient.builder().region(Region.US_EAST_1)
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(FakeAws.OUR_ACCESS_KEY, FakeAws.OUR_SECRET)))
-        .httpClient(UrlConnectionHttpClient.create()).endpointOverride(aws.stsEndpoint()).build()) {
+        .httpClient(UrlConnectionHttpClient.create()).endpointOverride(aws.stsEndpoint())
+        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())).build()) {
       return sts.assumeRole(b -> b.roleArn("arn:aws:iam::" + account + ":role/DoiT_Management_Role_DO-NOT-DELETE")
-          .roleSessionName("test").durationSeconds(900)).credentials();
+          .roleSessionName("test").durationSeconds(900).externalId(externalId)).credentials();
     }
   }
 
@@ -97,6 +103,44 @@ class FakeAwsTest {
         .httpClient(UrlConnectionHttpClient.create()).endpointOverride(aws.stsEndpoint()).build()) {
       assertEquals("InvalidClientTokenId", code(() -> other.assumeRole(b -> b.roleArn(
           "arn:aws:iam::123456789012:role/DoiT_Management_Role_DO-NOT-DELETE").roleSessionName("x2"))));
+    }
+  }
+
+  @Test
+  void stsAsksForTheExternalIdOnlyWhenTheStacksTrustRequiresIt() {
+    aws.account(ACCOUNT, false).install(CustomerStack.load(), FakeAws.ourStack("external-1"));
+    assertEquals("AccessDenied", code(() -> assume(ACCOUNT)));
+    assertEquals("AccessDenied", code(() -> assume(ACCOUNT, "external-2")));
+    assume(ACCOUNT, "external-1");
+    assertEquals("ValidationError", code(() -> assume(ACCOUNT, "x")), "STS wants 2..1224 characters");
+
+    aws.account(ACCOUNT, false).install(CustomerStack.seed(), FakeAws.seedStack());
+    assume(ACCOUNT);
+    assume(ACCOUNT, "external-1");
+    Map<String, String> elsewhere = new java.util.HashMap<>(FakeAws.seedStack());
+    elsewhere.put("AccountNumberParameter", "111111111111");
+    aws.account(ACCOUNT, false).install(CustomerStack.seed(), elsewhere);
+    assertEquals("AccessDenied", code(() -> assume(ACCOUNT)), "the trust names another account");
+  }
+
+  @Test
+  void ourStackLetsTheRoleAttachOnlySecurityAuditAndSupportPoliciesTheOlderOneAnything() {
+    createProvider();
+    createRole(b -> {});
+    assertEquals("AccessDenied", code(() -> iam.attachRolePolicy(b -> b.roleName(ROLE).policyArn(FakeAws.ADMINISTRATOR_ACCESS))));
+    iam.attachRolePolicy(b -> b.roleName(ROLE).policyArn(FakeAws.SECURITY_AUDIT));
+    iam.detachRolePolicy(b -> b.roleName(ROLE).policyArn(FakeAws.SECURITY_AUDIT));
+
+    aws.account(ACCOUNT, false).install(CustomerStack.seed(), FakeAws.seedStack());
+    iam.attachRolePolicy(b -> b.roleName(ROLE).policyArn(FakeAws.ADMINISTRATOR_ACCESS));
+  }
+
+  @Test
+  void getCallerIdentityNamesOurAccount() {
+    try (StsClient sts = StsClient.builder().region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(FakeAws.OUR_ACCESS_KEY, FakeAws.OUR_SECRET)))
+        .httpClient(UrlConnectionHttpClient.create()).endpointOverride(aws.stsEndpoint()).build()) {
+      assertEquals(FakeAws.OUR_ACCOUNT, sts.getCallerIdentity(b -> {}).account());
     }
   }
 
@@ -190,7 +234,7 @@ class FakeAwsTest {
     createProvider();
     createRole(b -> {});
     iam.attachRolePolicy(b -> b.roleName(ROLE).policyArn(arn));
-    assertEquals("NoSuchEntity", code(() -> iam.attachRolePolicy(b -> b.roleName(ROLE).policyArn("arn:aws:iam::123456789012:policy/DoiT-Missing"))));
+    assertEquals("NoSuchEntity", code(() -> iam.attachRolePolicy(b -> b.roleName(ROLE).policyArn("arn:aws:iam::123456789012:policy/DoiT-Support-missing"))));
     assertEquals("DeleteConflict", code(() -> iam.deleteRole(b -> b.roleName(ROLE))));
     assertEquals("DeleteConflict", code(() -> iam.deletePolicy(b -> b.policyArn(arn))));
     iam.createPolicyVersion(b -> b.policyArn(arn).policyDocument(SupportPolicy.json()).setAsDefault(true));

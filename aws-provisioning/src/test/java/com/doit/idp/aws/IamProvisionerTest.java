@@ -20,7 +20,7 @@ class IamProvisionerTest {
   private static final RoleId ALICE = new RoleId(ACCOUNT, "alice");
 
   private FakeAws aws;
-  private FakeAws.Account account;
+  private FakeAccount account;
   private IamProvisioner provisioner;
 
   @BeforeEach
@@ -51,15 +51,15 @@ class IamProvisionerTest {
         "AttachRolePolicy arn:aws:iam::aws:policy/SecurityAudit",
         "AttachRolePolicy arn:aws:iam::123456789012:policy/DoiT-Support-alice"), writes());
 
-    FakeAws.Provider provider = account.provider(NAMES.providerArn(ALICE));
+    FakeAccount.Provider provider = account.provider(NAMES.providerArn(ALICE));
     assertEquals("https://oidc.aws-ops.doit-intl.com/123456789012/alice", provider.url());
     assertEquals(List.of("sts.amazonaws.com"), provider.clientIds());
     assertEquals(List.of(), provider.thumbprints(), "no thumbprint unless configured");
 
-    FakeAws.ManagedPolicyState policy = account.policy("arn:aws:iam::123456789012:policy/DoiT-Support-alice");
+    FakeAccount.ManagedPolicyState policy = account.policy("arn:aws:iam::123456789012:policy/DoiT-Support-alice");
     assertTrue(PolicyDocuments.sameMeaning(policy.versions.get(0).document, SupportPolicy.document()));
 
-    FakeAws.RoleState role = account.role("DoiT-Support-alice");
+    FakeAccount.RoleState role = account.role("DoiT-Support-alice");
     assertTrue(PolicyDocuments.sameMeaning(role.trust, NAMES.trustPolicy(ALICE)));
     assertTrue(role.trust.contains("sts:SetSourceIdentity"));
     assertEquals(List.of(IamProvisioner.SECURITY_AUDIT_ARN, SupportPolicy.arn(ALICE)), role.attached);
@@ -73,7 +73,7 @@ class IamProvisionerTest {
 
     assertTrue(provisioner.provision(longest).changed());
 
-    FakeAws.RoleState role = account.role(NAMES.roleName(longest));
+    FakeAccount.RoleState role = account.role(NAMES.roleName(longest));
     assertEquals(64, role.name.length(), "prefix + 51 characters: IAM's maximum");
     assertEquals("aws-ops-idp-" + longest.engineer(), aws.received().get(0).params().get("RoleSessionName"));
     assertTrue(provisioner.deprovision(longest).changed());
@@ -351,7 +351,7 @@ class IamProvisionerTest {
 
   @Test
   void aProviderWithoutOurClientIdIsReportedBecauseAddingOneIsNotAllowed() {
-    account.providers.put(NAMES.providerArn(ALICE), new FakeAws.Provider(NAMES.issuer(ALICE), List.of("other-client"),
+    account.providers.put(NAMES.providerArn(ALICE), new FakeAccount.Provider(NAMES.issuer(ALICE), List.of("other-client"),
         List.of(), java.time.Instant.EPOCH));
 
     ProvisioningException e = assertThrows(ProvisioningException.class, () -> provisioner.provision(ALICE));
@@ -382,10 +382,10 @@ class IamProvisionerTest {
   @Test
   void aDriftedSupportPolicyIsUpdatedAndItsOldVersionsGoOnDeprovision() throws Exception {
     provisioner.provision(ALICE);
-    FakeAws.ManagedPolicyState policy = account.policy(SupportPolicy.arn(ALICE));
+    FakeAccount.ManagedPolicyState policy = account.policy(SupportPolicy.arn(ALICE));
     String drifted = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"support:*\",\"Resource\":\"*\"}]}";
     for (int v = 2; v <= 5; v++) {
-      policy.versions.add(new FakeAws.PolicyVersionState("v" + v, drifted, java.time.Instant.parse("2026-06-0" + v + "T00:00:00Z")));
+      policy.versions.add(new FakeAccount.PolicyVersionState("v" + v, drifted, java.time.Instant.parse("2026-06-0" + v + "T00:00:00Z")));
     }
     policy.nextVersion = 6;
     policy.defaultVersion = "v5";

@@ -135,6 +135,22 @@ class ManagementPolicyTest {
     Map<String, Object> cond = Map.of("Statement", List.of(Map.of("Effect", "Allow", "Action", "iam:*", "Resource", "*",
         "Condition", Map.of())));
     assertThrows(IllegalArgumentException.class, () -> ManagementPolicy.fromDocument(cond));
+    Map<String, Object> unknown = Map.of("Statement", List.of(Map.of("Effect", "Allow", "Action", "iam:*", "Resource", "*",
+        "Condition", Map.of("IpAddress", Map.of("aws:SourceIp", "10.0.0.0/8")))));
+    assertThrows(IllegalArgumentException.class, () -> ManagementPolicy.fromDocument(unknown),
+        "a condition the checker cannot evaluate would be read as allowing too much");
+  }
+
+  @Test
+  void anAttachmentIsAllowedOnlyWithThePolicyArnItsConditionNames() {
+    IamCall audit = new IamCall("iam:AttachRolePolicy", NAMES.roleArn(ALICE),
+        Map.of("iam:PolicyARN", IamProvisioner.SECURITY_AUDIT_ARN), "attach");
+    IamCall admin = new IamCall("iam:AttachRolePolicy", NAMES.roleArn(ALICE),
+        Map.of("iam:PolicyARN", "arn:aws:iam::aws:policy/AdministratorAccess"), "attach");
+    assertTrue(policy.allows(ALICE.account(), audit));
+    assertFalse(policy.allows(ALICE.account(), admin));
+    ProvisioningException e = assertThrows(ProvisioningException.class, () -> policy.check(provisioner.plan(ALICE).with(admin)));
+    assertTrue(e.getMessage().contains("AdministratorAccess"), e.getMessage());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package com.doit.idp.aws;
 
 import com.doit.idp.config.IdpConfig;
+import com.doit.idp.config.Secret;
 import com.doit.idp.role.RoleNames;
 import java.util.List;
 import java.util.Optional;
@@ -18,9 +19,29 @@ public final class ProvisioningFixture {
 
   private ProvisioningFixture() {}
 
+  /** The {@code aws.external-id-secret-file} of the tests that derive external ids. */
+  public static final Secret EXTERNAL_ID_SECRET = new Secret("external-id-secret-for-tests".toCharArray());
+
   public static IdpConfig.Aws config(FakeAws aws, List<String> thumbprints) {
     return new IdpConfig.Aws(MANAGEMENT_ROLE, FakeAws.REGION, Optional.of(aws.iamEndpoint()),
         Optional.of(aws.stsEndpoint()), thumbprints, Optional.empty());
+  }
+
+  /** The same, with {@link #EXTERNAL_ID_SECRET}: every account gets its external id. */
+  public static IdpConfig.Aws configWithExternalIds(FakeAws aws) {
+    return new IdpConfig.Aws(MANAGEMENT_ROLE, FakeAws.REGION, Optional.of(aws.iamEndpoint()),
+        Optional.of(aws.stsEndpoint()), List.of(), Optional.of(EXTERNAL_ID_SECRET));
+  }
+
+  /** The external id {@link #EXTERNAL_ID_SECRET} gives {@code account}: what the customer's stack is given. */
+  public static String externalId(String account) {
+    return ExternalIds.of(Optional.of(EXTERNAL_ID_SECRET)).forAccount(account).orElseThrow();
+  }
+
+  public static IamProvisioner provisionerWithExternalIds(FakeAws aws) {
+    return new IamProvisioner(NAMES, configWithExternalIds(aws),
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(FakeAws.OUR_ACCESS_KEY, FakeAws.OUR_SECRET)),
+        ManagementPolicy.load(), BackoffStrategy.retryImmediately());
   }
 
   public static IamProvisioner provisioner(FakeAws aws) {

@@ -40,4 +40,17 @@ class ProvisioningJsonTest {
         + "\"arn:aws:iam::123456789012:role/M\",\"calls\":[{\"action\":\"iam:DeleteRole\",\"resource_arn\":\"arn:r\","
         + "\"description\":\"delete the role\"}]}", JSONObjectUtils.toJSONString(ProvisioningJson.plan(p)));
   }
+
+  @Test
+  void anAttachmentCallCarriesItsConditionKey() {
+    Plan p = new Plan(ALICE, Plan.Operation.PROVISION, "arn:aws:iam::123456789012:role/M", List.of(new IamCall(
+        "iam:AttachRolePolicy", "arn:r", Map.of("iam:PolicyARN", "arn:aws:iam::aws:policy/SecurityAudit"), "attach")));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> call = ((List<Map<String, Object>>) ProvisioningJson.plan(p).get("calls")).get(0);
+    assertEquals("{\"action\":\"iam:AttachRolePolicy\",\"resource_arn\":\"arn:r\",\"condition_keys\":"
+        + "{\"iam:PolicyARN\":\"arn:aws:iam::aws:policy/SecurityAudit\"},\"description\":\"attach\"}",
+        JSONObjectUtils.toJSONString(call));
+    assertEquals("  iam:AttachRolePolicy  arn:r  {iam:PolicyARN=arn:aws:iam::aws:policy/SecurityAudit}  # attach",
+        p.lines().get(1));
+  }
 }

@@ -90,7 +90,7 @@ public final class WebIdentitySts {
   boolean authenticates(String accessKey, String sessionToken) {
     Session s = sessions.get(accessKey);
     if (s == null || sessionToken == null || !sessionToken.equals(s.sessionToken())) return false;
-    if (!Instant.now().isBefore(s.expires())) throw new FakeAws.IamError("ExpiredToken", "The security token included in the request is expired");
+    if (!Instant.now().isBefore(s.expires())) throw new AwsError("ExpiredToken", "The security token included in the request is expired");
     return true;
   }
 
@@ -102,30 +102,30 @@ public final class WebIdentitySts {
     if (roleArn.length() < 20 || roleArn.length() > 2048) throw validation("roleArn", "Member must have length between 20 and 2048");
     if (!SESSION_NAME.matcher(sessionName).matches()) throw validation("roleSessionName", "Member must satisfy regular expression pattern: [\\w+=,.@-]*, length 2..64");
     if (token.length() < 4 || token.length() > 20000) throw validation("webIdentityToken", "Member must have length between 4 and 20000");
-    if (q.optional("ProviderId") != null) throw new FakeAws.IamError("InvalidParameterValue", "ProviderId is only for OAuth 2.0 access tokens, not OpenID Connect ID tokens");
+    if (q.optional("ProviderId") != null) throw new AwsError("InvalidParameterValue", "ProviderId is only for OAuth 2.0 access tokens, not OpenID Connect ID tokens");
     Matcher m = ROLE_ARN.matcher(roleArn);
     if (!m.matches()) throw validation("roleArn", roleArn + " is not a valid role ARN");
     if (!faults.isEmpty()) {
       String code = faults.poll();
-      throw new FakeAws.IamError(code, "injected fault: " + code);
+      throw new AwsError(code, "injected fault: " + code);
     }
-    FakeAws.Account account = aws.accountOrNull(m.group(1));
+    FakeAccount account = aws.accountOrNull(m.group(1));
     String issuer = WebIdentityTokenCheck.issuer(token);
-    FakeAws.Provider provider = account == null ? null : account.providers.values().stream()
+    FakeAccount.Provider provider = account == null ? null : account.providers.values().stream()
         .filter(p -> p.url().equals(issuer)).findFirst().orElse(null);
     if (provider == null) {
-      throw new FakeAws.IamError("InvalidIdentityToken", "No OpenIDConnect provider found in your account for " + issuer);
+      throw new AwsError("InvalidIdentityToken", "No OpenIDConnect provider found in your account for " + issuer);
     }
     Map<String, Object> claims = WebIdentityTokenCheck.verify(token, issuer, provider.clientIds(), Instant.now(), this::localUrl);
-    String providerArn = FakeAws.providerArn(account.id, issuer);
-    FakeAws.RoleState role = account.roles.get(m.group(3));
+    String providerArn = FakeIamProviders.providerArn(account.id, issuer);
+    FakeAccount.RoleState role = account.roles.get(m.group(3));
     Object sourceIdentity = claims.get(SOURCE_IDENTITY_CLAIM);
     if (sourceIdentity != null && !(sourceIdentity instanceof String s && SESSION_NAME.matcher(s).matches())) {
-      throw new FakeAws.IamError("InvalidIdentityToken", "The source identity claim must be 2..64 characters of [\\w+=,.@-]");
+      throw new AwsError("InvalidIdentityToken", "The source identity claim must be 2..64 characters of [\\w+=,.@-]");
     }
     if (role == null || !role.arn.equals(roleArn)
         || !trusts(role.trust, providerArn, issuer.substring("https://".length()), claims, sourceIdentity != null)) {
-      throw new FakeAws.IamError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
+      throw new AwsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
     }
     int duration = q.optional("DurationSeconds") == null ? 3600 : Integer.parseInt(q.optional("DurationSeconds"));
     if (duration < 900 || duration > role.maxSession) {
@@ -226,7 +226,7 @@ public final class WebIdentitySts {
     return o instanceof List<?> l ? l : o == null ? List.of() : List.of(o);
   }
 
-  private static FakeAws.IamError validation(String member, String message) {
-    return new FakeAws.IamError("ValidationError", "1 validation error detected: Value at '" + member + "' failed to satisfy constraint: " + message);
+  private static AwsError validation(String member, String message) {
+    return new AwsError("ValidationError", "1 validation error detected: Value at '" + member + "' failed to satisfy constraint: " + message);
   }
 }

@@ -26,7 +26,7 @@ import org.jose4j.keys.resolvers.JwksVerificationKeyResolver;
  * our tokens): the header's {@code alg} and {@code kid}, {@code iss} equal to a registered provider URL, the
  * provider's discovery document and JWKS fetched as STS fetches them (https only, no redirects, 5 s), the signature
  * by the key with that {@code kid}, {@code aud} among the provider's client ids, {@code exp}/{@code iat}/{@code nbf}.
- * Failures are {@link FakeAws.IamError}s with STS's codes. Kept apart from {@link WebIdentitySts} so that only a test
+ * Failures are {@link AwsError}s with STS's codes. Kept apart from {@link WebIdentitySts} so that only a test
  * that calls STS with a token needs jose4j. Stateless.
  */
 final class WebIdentityTokenCheck {
@@ -45,7 +45,7 @@ final class WebIdentityTokenCheck {
       Object iss = JsonUtil.parseJson(jws.getUnverifiedPayload()).get("iss");
       if (!(iss instanceof String s) || s.isEmpty()) throw invalid("Missing a required claim: iss");
       return s;
-    } catch (FakeAws.IamError e) {
+    } catch (AwsError e) {
       throw e;
     } catch (Exception e) {
       throw invalid("The web identity token that was passed could not be validated by AWS. Get a new identity token "
@@ -97,7 +97,7 @@ final class WebIdentityTokenCheck {
       return claims.getClaimsMap();
     } catch (InvalidJwtException e) {
       if (e.hasExpired()) {
-        throw new FakeAws.IamError("ExpiredTokenException", "Token expired: current date/time " + now
+        throw new AwsError("ExpiredTokenException", "Token expired: current date/time " + now
             + " must be before the expiration date/time");
       }
       if (e.hasErrorCode(org.jose4j.jwt.consumer.ErrorCodes.AUDIENCE_INVALID)
@@ -135,11 +135,11 @@ final class WebIdentityTokenCheck {
     }
   }
 
-  private static FakeAws.IamError invalid(String message) {
-    return new FakeAws.IamError("InvalidIdentityToken", message);
+  private static AwsError invalid(String message) {
+    return new AwsError("InvalidIdentityToken", message);
   }
 
-  private static FakeAws.IamError communication() {
-    return new FakeAws.IamError("IDPCommunicationError", "Couldn't retrieve verification key from your identity provider");
+  private static AwsError communication() {
+    return new AwsError("IDPCommunicationError", "Couldn't retrieve verification key from your identity provider");
   }
 }

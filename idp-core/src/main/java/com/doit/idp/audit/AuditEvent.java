@@ -24,6 +24,10 @@ public record AuditEvent(
   public static final String KEY_DELETED = "key.deleted";
   /** A summary of refused token requests whose lines were dropped ({@link BoundedDenialAudit}). */
   public static final String TOKEN_DENIED_DROPPED = "token.denied.dropped";
+  public static final String ACCOUNT_ONBOARDED = "account.onboarded";
+  public static final String ACCOUNT_REFUSED = "account.refused";
+  public static final String ACCOUNT_OFFBOARDED = "account.offboarded";
+  public static final String HOOK_REFUSED = "hook.refused";
 
   public AuditEvent {
     Objects.requireNonNull(ts, "ts");

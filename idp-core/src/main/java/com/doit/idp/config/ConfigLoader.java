@@ -274,9 +274,14 @@ public final class ConfigLoader {
           opt("hooks.sns-topic-arns", v -> Values.list(v).stream().map(a -> check(a, SNS_TOPIC_ARN.matcher(a).matches(),
               "each must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:name")).toList()).orElse(List.of()),
           get("hooks.max-age", v -> between(Values.duration(v), 1, 86400)),
-          get("hooks.sns-cert-hosts", v -> nonEmptyList(v).stream().map(h -> check(h, CERT_HOST.matcher(h).matches(),
+          get("hooks.sns-cert-hosts", v -> nonEmptyList(v).stream().map(h -> check(h, CERT_HOST.matcher(h).matches()
+              && (!h.contains(":") || Loopback.isLoopbackHost(h.substring(0, h.lastIndexOf(':')))),
               "each must be a host name (a '*' stands for one label) or a loopback host:port")).toList()),
-          opt("hooks.trust-store", Path::of),
+          opt("hooks.trust-store", v -> {
+            Path p = Path.of(v);
+            if (!Files.isReadable(p)) throw new IllegalArgumentException("cannot read " + p);
+            return p;
+          }),
           get("hooks.allow-loopback-response-url", Values::bool));
       return new IdpConfig(dev, issuer, listen, hsm, sso, tokens, roles, http, audit, admin, aws, logConfig, hooks);
     }

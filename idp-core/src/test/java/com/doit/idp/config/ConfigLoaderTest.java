@@ -202,12 +202,13 @@ class ConfigLoaderTest {
   void theKeysAddedForIdentityProxiesLogsAndHooksAreParsedAndTyped() throws IOException {
     Path secret = dir.resolve("external-id.secret");
     Files.writeString(secret, "a-long-external-id-secret\n");
+    Path ca = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
     IdpConfig c = ConfigLoader.load(Optional.of(minimal(
         "sso.engineer-id = email", "sso.required-claims = hd=doit-intl.com, tenant = t-1",
         "http.max-connections = 200", "http.body-timeout = 5s", "http.trusted-proxies = 10.0.0.0/8, ::1",
         "http.shutdown-delay = 0s", "listen.public.proxy-protocol = true", "admin.allow-plain-http = true",
         "log.format = json", "hooks.sns-topic-arns = arn:aws:sns:us-east-1:462932234033:aws-ops-hook",
-        "hooks.max-age = 15m", "hooks.sns-cert-hosts = 127.0.0.1:8443", "hooks.trust-store = ca.pem",
+        "hooks.max-age = 15m", "hooks.sns-cert-hosts = 127.0.0.1:8443", "hooks.trust-store = " + ca,
         "hooks.allow-loopback-response-url = true", "aws.external-id-secret-file = " + secret)), env(), false);
     assertEquals(IdpConfig.EngineerIdForm.EMAIL, c.sso().engineerId());
     assertEquals(Map.of("hd", "doit-intl.com", "tenant", "t-1"), c.sso().requiredClaims());
@@ -223,7 +224,7 @@ class ConfigLoaderTest {
     assertTrue(c.hooks().enabled());
     assertEquals(Duration.ofMinutes(15), c.hooks().maxAge());
     assertEquals(List.of("127.0.0.1:8443"), c.hooks().snsCertHosts());
-    assertEquals(Optional.of(Path.of("ca.pem")), c.hooks().trustStore());
+    assertEquals(Optional.of(ca), c.hooks().trustStore());
     assertTrue(c.hooks().allowLoopbackResponseUrl());
     assertEquals("a-long-external-id-secret", new String(c.aws().externalIdSecret().get().reveal()));
   }
@@ -242,6 +243,8 @@ class ConfigLoaderTest {
         {"log.format = xml", "log.format"},
         {"hooks.sns-topic-arns = arn:aws:sqs:us-east-1:462932234033:q", "hooks.sns-topic-arns"},
         {"hooks.sns-cert-hosts = https://sns.us-east-1.amazonaws.com", "hooks.sns-cert-hosts"},
+        {"hooks.sns-cert-hosts = sns.us-east-1.amazonaws.com, 10.0.0.5:8443", "hooks.sns-cert-hosts"},
+        {"hooks.trust-store = " + dir.resolve("no-such-ca.pem"), "hooks.trust-store"},
         {"aws.external-id-secret-file = " + dir.resolve("missing"), "aws.external-id-secret-file"}}) {
       ConfigException e = refused(minimal(bad[0]));
       assertTrue(e.getMessage().startsWith(bad[1] + ":"), bad[0] + " -> " + e.getMessage());

@@ -12,6 +12,7 @@ import com.doit.idp.role.RoleService;
 import com.doit.idp.server.admin.AdminApi;
 import com.doit.idp.server.admin.RequestAuditLog;
 import com.doit.idp.server.health.Readiness;
+import com.doit.idp.server.hook.HookService;
 import com.doit.idp.server.jwks.PublicDocuments;
 import com.doit.idp.server.metrics.TimedRoleKeyStore;
 import com.doit.idp.server.sso.SsoVerifier;
@@ -187,6 +188,7 @@ public final class IdpServer implements AutoCloseable {
     private Provisioner provisioner;
     private Duration gcEvery = GC_EVERY;
     private boolean everyDenialAudited;
+    private Duration hookRetryBackoff = Duration.ofSeconds(1);
 
     private Builder(IdpConfig config) {
       this.config = Objects.requireNonNull(config, "config");
@@ -242,6 +244,15 @@ public final class IdpServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The wait before the second try of a CloudFormation answer's delivery, doubling after (default 1 s); tests
+     * shorten it.
+     */
+    public Builder hookRetryBackoff(Duration first) {
+      this.hookRetryBackoff = Objects.requireNonNull(first, "first");
+      return this;
+    }
+
     /** Whether the SSO signing keys are loaded (part of readiness); by default the SSO verifier's answer. */
     public Builder ssoKeysLoaded(BooleanSupplier s) {
       this.ssoKeysLoaded = s;
@@ -271,6 +282,13 @@ public final class IdpServer implements AutoCloseable {
       // the admin API's acts name their request in the audit log; the gc sweep's lines pass unchanged
       RequestAuditLog roleAudit = new RequestAuditLog(auditLog);
       RoleService roles = new RoleService(timed, RoleService.Settings.of(config), clock, roleAudit, names);
+      Optional<HookService> hooks;
+      try {
+        hooks = hooks(roles, directory, auditLog);
+      } catch (RuntimeException e) {
+        if (ownedAudit != null) ownedAudit.close();
+        throw e;
+      }
       // Main under --dev puts the development issuer into sso.issuer before it gets here.
       URI ssoIssuer = config.sso().issuer().orElseThrow(
           () -> new com.doit.idp.config.ConfigException("sso.issuer: required"));
@@ -307,8 +325,9 @@ public final class IdpServer implements AutoCloseable {
       AdminApi admin = new AdminApi(roles, roleAudit, directory, clock, Optional.ofNullable(provisioner),
           config.sso());
       Map<String, HttpHandler> routes = new LinkedHashMap<>();
-      routes.put("public", HandlerChains.publicRoutes(documents, config.http().jwksMaxAge()));
       // each listener its own budget of bodies in memory
+      routes.put("public", HandlerChains.publicRoutes(documents, config.http().jwksMaxAge(), hooks,
+          HandlerChains.bodyLimits(maxBody, bodyTimeout)));
       routes.put("token", HandlerChains.tokenRoutes(tokenExchange, roleList,
           HandlerChains.bodyLimits(maxBody, bodyTimeout)));
       routes.put("management", HandlerChains.managementRoutes(readiness, reg, config.admin().token(), admin,
@@ -329,6 +348,16 @@ public final class IdpServer implements AutoCloseable {
         throw e;
       }
       return new IdpServer(started, scheduler, ownedAudit, deniedAudit, directory, readiness, reg);
+    }
+
+    /** The CloudFormation hook receiver, when {@code hooks.sns-topic-arns} is set (docs/ONBOARDING.md). */
+    private Optional<HookService> hooks(RoleService roles, RoleDirectory directory, AuditLog auditLog) {
+      if (!config.hooks().enabled()) return Optional.empty();
+      // The hook acts in customers' accounts through the same provisioner as the admin API.
+      if (provisioner == null) {
+        throw new com.doit.idp.config.ConfigException("hooks.sns-topic-arns: the hook needs AWS provisioning");
+      }
+      return Optional.of(HookService.create(config, provisioner, roles, directory, auditLog, clock, hookRetryBackoff));
     }
 
     private Listener listen(String name, IdpConfig.Listener l, HandlerChains.Chain chain, MeterRegistry registry) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.doit.idp.aws.FakeAccount;
 import com.doit.idp.aws.FakeAws;
 import com.doit.idp.aws.IamProvisioner;
 import com.doit.idp.aws.ProvisioningFixture;
@@ -24,7 +25,7 @@ class AdminProvisioningTest {
 
   @TempDir Path dir;
   private FakeAws aws;
-  private FakeAws.Account account;
+  private FakeAccount account;
   private IamProvisioner provisioner;
   private TestServer t;
 

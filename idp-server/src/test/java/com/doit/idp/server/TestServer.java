@@ -72,6 +72,7 @@ public final class TestServer implements AutoCloseable {
         .auditLog(log);
     if (ssoReady != null) b.ssoKeysLoaded(ssoReady);
     if (provisioner != null) b.provisioner(provisioner);
+    b.hookRetryBackoff(Duration.ofMillis(20)); // an answer's retries in tests: quick
     this.server = b.start();
   }
 
@@ -83,6 +84,11 @@ public final class TestServer implements AutoCloseable {
   /** With the admin API on and a provisioner for {@code "provision": true} and {@code ?deprovision=true}. */
   public static TestServer startProvisioning(Path dir, Map<String, String> extra, com.doit.idp.aws.Provisioner p) {
     return new TestServer(config(dir, extra, true), null, () -> true, START, p);
+  }
+
+  /** Over {@code store} (the in-memory HSM when null), with a provisioner: for the hook and the account API. */
+  public static TestServer startWith(IdpConfig config, RoleKeyStore store, com.doit.idp.aws.Provisioner p) {
+    return new TestServer(config, store, () -> true, START, p);
   }
 
   public static TestServer startWith(IdpConfig config) {

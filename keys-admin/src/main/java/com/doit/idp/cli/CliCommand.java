@@ -58,6 +58,12 @@ abstract class CliCommand implements Callable<Integer> {
     }
   }
 
+  /** A customer account, 12 digits. */
+  static String account(String text) {
+    if (!RoleId.isAccount(text)) throw new CliFailure("account '" + text + "': must be 12 digits");
+    return text;
+  }
+
   static Duration ttl(String text) {
     try {
       return Values.duration(text);

@@ -88,10 +88,16 @@ final class Session implements AutoCloseable {
   RoleService changer() {
     if (changer == null) {
       IdpConfig c = config();
-      if (audit == null) audit = new FileAuditLog(c.audit().file());
+      audit();
       changer = new RoleService(store(), RoleService.Settings.of(c), env.clock(), audit, RoleNames.of(c));
     }
     return changer;
+  }
+
+  /** The audit log, opened on first use (before the HSM, by {@link #changer()}). */
+  AuditLog audit() {
+    if (audit == null) audit = new FileAuditLog(config().audit().file());
+    return audit;
   }
 
   /** The customer-account provisioner (docs/PROVISIONING.md), made on first use. */

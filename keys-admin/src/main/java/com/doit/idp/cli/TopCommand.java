@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "keys-admin 0.1.0",
     description = "Operator command line of aws-ops-idp: support roles and their keys in the HSM.",
-    subcommands = {RoleCommand.class, GcCommand.class, HsmCommand.class},
+    subcommands = {RoleCommand.class, AccountCommand.class, GcCommand.class, HsmCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {
         "  0  success",
@@ -62,7 +62,7 @@ final class TopCommand implements Callable<Integer>, AutoCloseable {
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "Missing command: role, gc or hsm");
+    throw new ParameterException(spec.commandLine(), "Missing command: role, account, gc or hsm");
   }
 
   boolean verbose() {

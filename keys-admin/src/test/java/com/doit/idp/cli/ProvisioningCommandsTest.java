@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.doit.idp.aws.FakeAccount;
 import com.doit.idp.aws.FakeAws;
 import com.doit.idp.role.InMemoryRoleKeyStore;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ class ProvisioningCommandsTest {
 
   private InMemoryRoleKeyStore store;
   private FakeAws aws;
-  private FakeAws.Account account;
+  private FakeAccount account;
   private Cli cli;
 
   @BeforeEach
@@ -53,7 +54,7 @@ class ProvisioningCommandsTest {
     assertTrue(out.startsWith("provision 123456789012/alice via sts:AssumeRole "
         + "arn:aws:iam::123456789012:role/DoiT_Management_Role_DO-NOT-DELETE\n"), out);
     assertTrue(out.contains("  iam:CreateRole  arn:aws:iam::123456789012:role/DoiT-Support-alice  # "), out);
-    assertTrue(out.endsWith("all 14 calls are allowed by the management role's policy (cloudformation/customer-stack.json)\n"), out);
+    assertTrue(out.endsWith("all 15 calls are allowed by the management role's policy (cloudformation/customer-stack.json)\n"), out);
 
     Map<String, Object> json = run("role", "plan", ROLE, "--deprovision", "--json").succeeds().json();
     assertEquals("deprovision", json.get("operation"));

@@ -1,5 +1,6 @@
 package com.doit.idp.server.admin;
 
+import com.doit.idp.aws.AccountJson;
 import com.doit.idp.aws.ProvisioningException;
 import com.doit.idp.aws.ProvisioningJson;
 import com.doit.idp.aws.Provisioner;
@@ -168,6 +169,17 @@ public final class AdminApi {
     SupportRole role = run(() -> roles.extend(id, ttl, ACTOR));
     refresh();
     return RoleJson.of(role, roles.names(), clock.instant());
+  }
+
+  /**
+   * {@code GET /admin/accounts/<account>}: the account looked at live through its management role, and our support
+   * roles there (docs/ONBOARDING.md). Changes nothing; an account that refuses us is a 200 with
+   * {@code "assumable": false} and the reason, not an error.
+   */
+  public Map<String, Object> account(String account) {
+    if (!RoleId.isAccount(account)) throw new ClientError(404, "not_found", null);
+    Provisioner p = provisioner.orElseThrow(() -> invalid(NO_PROVISIONING));
+    return AccountJson.of(p.check(account), roles.roles());
   }
 
   /** {@code POST /admin/roles/<account>/<engineer>/rotate}: starts a staged rotation. */

@@ -164,7 +164,7 @@ public final class Bodies {
     return parsed;
   }
 
-  private static String utf8(byte[] raw) {
+  static String utf8(byte[] raw) {
     try {
       return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();

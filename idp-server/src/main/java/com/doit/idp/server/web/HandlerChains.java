@@ -4,6 +4,7 @@ import com.doit.idp.config.Cidr;
 import com.doit.idp.config.Secret;
 import com.doit.idp.server.admin.AdminApi;
 import com.doit.idp.server.health.Readiness;
+import com.doit.idp.server.hook.HookService;
 import com.doit.idp.server.jwks.PublicDocuments;
 import com.doit.idp.server.token.RoleListService;
 import com.doit.idp.server.token.TokenExchangeService;
@@ -30,7 +31,7 @@ import java.util.Optional;
  *   <li>for the admin API, its bearer token check ({@link ManagementHandlers#admin}), still before the body</li>
  *   <li>dispatch off the IO threads ({@link Dispatch}) on the routes that block (HSM work, or a body to read): the
  *       body is received first, bounded in size and time; the public documents come from memory and answer on the
- *       IO thread</li>
+ *       IO thread; the public listener's one route with a body, the CloudFormation hook, is dispatched</li>
  *   <li>the endpoint handler: parse -> decide (a service with no Undertow import) -> write JSON</li>
  * </ol>
  */
@@ -79,17 +80,21 @@ public final class HandlerChains {
   }
 
   /**
-   * Public listener (internet, STS): discovery and JWKS, GET and HEAD only. They come from the in-memory role
-   * snapshot and never touch the HSM, so they answer on the IO thread: no thread hand-off per request on the listener
-   * that takes the most traffic (docs/PERFORMANCE.md, part 3); request bodies are never read there.
+   * Public listener (internet, STS, SNS): discovery and JWKS, GET and HEAD only; and, when {@code hooks} is given
+   * ({@code hooks.sns-topic-arns} is set), {@code POST /hooks/cloudformation}. The documents come from the in-memory
+   * role snapshot and never touch the HSM, so they answer on the IO thread: no thread hand-off per request on the
+   * listener that takes the most traffic (docs/PERFORMANCE.md, part 3). The hook route alone is dispatched to a
+   * worker, since it reads a body and calls AWS.
    */
-  public static Router publicRoutes(PublicDocuments documents, Duration maxAge) {
-    return Router.builder()
+  public static Router publicRoutes(PublicDocuments documents, Duration maxAge, Optional<HookService> hooks,
+      BodyLimits limits) {
+    Router.Builder b = Router.builder()
         .route(ROLE + "/\\.well-known/openid-configuration",
             new PublicDocumentHandler(documents, PublicDocuments.Kind.DISCOVERY, maxAge), "GET", "HEAD")
         .route(ROLE + "/jwks\\.json",
-            new PublicDocumentHandler(documents, PublicDocuments.Kind.JWKS, maxAge), "GET", "HEAD")
-        .build();
+            new PublicDocumentHandler(documents, PublicDocuments.Kind.JWKS, maxAge), "GET", "HEAD");
+    hooks.ifPresent(h -> b.route("/hooks/cloudformation", blocking(new HookHandler(h, limits.maxBody()), limits), "POST"));
+    return b.build();
   }
 
   /** Token listener (engineers' network): token exchange and the caller's role list. */
@@ -116,7 +121,8 @@ public final class HandlerChains {
           .route(ADMIN_ROLE, admin(t, ManagementHandlers.showRole(admin), limits), "GET")
           .route(ADMIN_ROLE, admin(t, ManagementHandlers.revokeRole(admin), limits), "DELETE")
           .route(ADMIN_ROLE + "/extend", admin(t, ManagementHandlers.extendRole(admin, maxBody), limits), "POST")
-          .route(ADMIN_ROLE + "/rotate", admin(t, ManagementHandlers.rotateRole(admin), limits), "POST");
+          .route(ADMIN_ROLE + "/rotate", admin(t, ManagementHandlers.rotateRole(admin), limits), "POST")
+          .route("/admin/accounts/([^/]+)", admin(t, ManagementHandlers.showAccount(admin), limits), "GET");
     }
     return b.build();
   }

@@ -97,6 +97,10 @@ public final class ManagementHandlers {
     };
   }
 
+  public static HttpHandler showAccount(AdminApi api) {
+    return exchange -> Json.send(exchange, 200, api.account(Router.pathGroups(exchange).get(0)));
+  }
+
   public static HttpHandler rotateRole(AdminApi api) {
     return exchange -> {
       List<String> g = Router.pathGroups(exchange);

@@ -34,6 +34,8 @@ public final class ConfigLoader {
   /** A host name whose labels may be {@code *}, or a host:port (tests name a loopback stand-in). */
   private static final Pattern CERT_HOST = Pattern.compile("(\\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?)(\\.(\\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?))*(:[0-9]{1,5})?");
   private static final Pattern CLAIM_NAME = Pattern.compile("[A-Za-z0-9_:./-]{1,64}");
+  /** A logger name as Java writes them (packages and classes), or ROOT. */
+  private static final Pattern LOGGER_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
   /** 12 digits, a slash, at most 51 engineer characters, and the slash before them. */
   private static final int LONGEST_ROLE_PATH = 1 + 12 + 1 + 51;
 
@@ -78,6 +80,7 @@ public final class ConfigLoader {
     d.put("http.shutdown-delay", "5s");
     d.put("audit.file", "var/audit.log");
     d.put("log.format", "text");
+    d.put("log.levels", null);
     d.put("admin.token-file", null);
     d.put("admin.allow-plain-http", "false");
     d.put("hooks.sns-topic-arns", null);
@@ -105,6 +108,25 @@ public final class ConfigLoader {
       if (out.put(name, pair.substring(eq + 1).strip()) != null) {
         throw new IllegalArgumentException("claim " + name + " is given twice");
       }
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /** {@code com.doit.idp=debug, io.undertow=warn}: logger names (or {@code ROOT}) and their levels, in order. */
+  static Map<String, IdpConfig.LogLevel> loggerLevels(String v) {
+    Map<String, IdpConfig.LogLevel> out = new LinkedHashMap<>();
+    for (String pair : Values.list(v)) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0 || eq == pair.length() - 1) throw new IllegalArgumentException("must be logger=level pairs");
+      String name = pair.substring(0, eq).strip();
+      if (!LOGGER_NAME.matcher(name).matches()) throw new IllegalArgumentException("'" + name + "' is not a logger name");
+      IdpConfig.LogLevel level;
+      try {
+        level = IdpConfig.LogLevel.valueOf(pair.substring(eq + 1).strip().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("the level of " + name + " must be trace, debug, info, warn, error or off");
+      }
+      if (out.put(name, level) != null) throw new IllegalArgumentException("logger " + name + " is given twice");
     }
     return java.util.Collections.unmodifiableMap(out);
   }
@@ -261,7 +283,7 @@ public final class ConfigLoader {
         case "text" -> IdpConfig.LogFormat.TEXT;
         case "json" -> IdpConfig.LogFormat.JSON;
         default -> throw new IllegalArgumentException("must be text or json");
-      }));
+      }), opt("log.levels", ConfigLoader::loggerLevels).orElse(Map.of()));
       IdpConfig.Hooks hooks = new IdpConfig.Hooks(
           opt("hooks.sns-topic-arns", v -> Values.list(v).stream().map(a -> check(a, SNS_TOPIC_ARN.matcher(a).matches(),
               "each must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:name")).toList()).orElse(List.of()),

@@ -8,6 +8,7 @@ import com.doit.idp.hsm.Pkcs11RoleKeyStore;
 import com.doit.idp.role.HsmException;
 import com.doit.idp.role.RoleKeyStore;
 import com.doit.idp.server.dev.DevSsoIssuer;
+import com.doit.idp.server.logging.LogbackLogging;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
@@ -62,6 +63,8 @@ public final class Main {
       err.println("idp-server: configuration: " + e.getMessage());
       return 2;
     }
+    // Before anything else logs: the format and levels of log.* (until here, LogbackDefaults' text at INFO).
+    LogbackLogging.configure(config.log());
     Clock clock = Clock.systemUTC();
     DevSsoIssuer devSso = null;
     RoleKeyStore store = null;

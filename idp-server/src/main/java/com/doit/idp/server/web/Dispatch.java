@@ -3,6 +3,7 @@ package com.doit.idp.server.web;
 import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import org.slf4j.MDC;
 
 /**
  * Moves the request off the IO thread to a worker thread and switches the exchange to blocking mode before calling
@@ -30,12 +31,15 @@ public final class Dispatch implements HttpHandler {
       return;
     }
     exchange.startBlocking();
+    MDC.put(RequestIds.MDC_KEY, RequestIds.of(exchange)); // log lines on the worker name the request too
     try {
       next.handleRequest(exchange);
     } catch (Throwable t) {
       ErrorMapping errors = exchange.getAttachment(ErrorMapping.KEY);
       if (errors == null) throw t;
       errors.handle(exchange, t);
+    } finally {
+      MDC.remove(RequestIds.MDC_KEY);
     }
   }
 

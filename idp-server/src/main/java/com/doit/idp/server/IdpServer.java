@@ -11,6 +11,7 @@ import com.doit.idp.role.RoleService;
 import com.doit.idp.server.admin.AdminApi;
 import com.doit.idp.server.health.Readiness;
 import com.doit.idp.server.jwks.PublicDocuments;
+import com.doit.idp.server.metrics.RuntimeMetrics;
 import com.doit.idp.server.metrics.TimedRoleKeyStore;
 import com.doit.idp.server.sso.SsoVerifier;
 import com.doit.idp.server.token.RequestContext;
@@ -67,16 +68,18 @@ public final class IdpServer implements AutoCloseable {
   private final RoleDirectory directory;
   private final Readiness readiness;
   private final PrometheusMeterRegistry registry;
+  private final RuntimeMetrics runtimeMetrics;
   private boolean closed;
 
   private IdpServer(Map<String, Listener> listeners, ScheduledExecutorService scheduler, AuditLog ownedAudit,
-      RoleDirectory directory, Readiness readiness, PrometheusMeterRegistry registry) {
+      RoleDirectory directory, Readiness readiness, PrometheusMeterRegistry registry, RuntimeMetrics runtimeMetrics) {
     this.listeners = listeners;
     this.scheduler = scheduler;
     this.ownedAudit = ownedAudit;
     this.directory = directory;
     this.readiness = readiness;
     this.registry = registry;
+    this.runtimeMetrics = runtimeMetrics;
   }
 
   public static Builder builder(IdpConfig config) {
@@ -140,6 +143,7 @@ public final class IdpServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (ownedAudit != null) ownedAudit.close();
+    runtimeMetrics.close();
     log.info("stopped");
   }
 
@@ -253,8 +257,11 @@ public final class IdpServer implements AutoCloseable {
 
       Gauge.builder("idp.roles.active", directory, d -> d.activeCount()).description("active support roles")
           .register(reg);
+      Gauge.builder("idp.roles.max.active", config.roles(), r -> r.maxActive())
+          .description("roles.max-active: creations beyond it are refused").register(reg);
       Gauge.builder("idp.hsm.up", readiness, r -> r.hsmUp() ? 1 : 0).description("1 while the HSM answers pings")
           .register(reg);
+      RuntimeMetrics runtimeMetrics = RuntimeMetrics.bind(reg);
 
       ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "idp-background");
@@ -295,9 +302,10 @@ public final class IdpServer implements AutoCloseable {
         for (Listener l : started.values()) l.undertow.stop();
         scheduler.shutdownNow();
         if (ownedAudit != null) ownedAudit.close();
+        runtimeMetrics.close();
         throw e;
       }
-      return new IdpServer(started, scheduler, ownedAudit, directory, readiness, reg);
+      return new IdpServer(started, scheduler, ownedAudit, directory, readiness, reg, runtimeMetrics);
     }
 
     private Listener listen(String name, IdpConfig.Listener l, HandlerChains.Chain chain, long maxBody) {

@@ -69,7 +69,9 @@ public final class ErrorMapping implements HttpHandler {
     }
     e.headers().forEach((k, v) -> Json.header(exchange, k, v));
     if (e.status() == 413) exchange.setPersistent(false); // the rest of the body is not worth reading
-    Json.send(exchange, e.status(), Json.error(e.error(), e.description()));
+    Map<String, Object> body = Json.error(e.error(), e.description());
+    e.details().forEach(body::putIfAbsent);
+    Json.send(exchange, e.status(), body);
   }
 
   /** The client-visible form of {@code t}, or null for an internal error (500). */

@@ -92,7 +92,9 @@ public final class HandlerChains {
           .route(ADMIN_ROLE, ManagementHandlers.admin(t, ManagementHandlers.revokeRole(admin)), "DELETE")
           .route(ADMIN_ROLE + "/extend", ManagementHandlers.admin(t, ManagementHandlers.extendRole(admin, maxBody)),
               "POST")
-          .route(ADMIN_ROLE + "/rotate", ManagementHandlers.admin(t, ManagementHandlers.rotateRole(admin)), "POST");
+          .route(ADMIN_ROLE + "/rotate", ManagementHandlers.admin(t, ManagementHandlers.rotateRole(admin)), "POST")
+          .route(ADMIN_ROLE + "/provision", ManagementHandlers.admin(t, ManagementHandlers.provisionRole(admin)),
+              "POST");
     }
     return b.build();
   }

@@ -25,8 +25,10 @@ public final class ConfigLoader {
   /** Every key, with its default ({@code null}: no default). Order is the order of docs/CONFIGURATION.md. */
   public static final Map<String, String> DEFAULTS = defaults();
 
-  /** The only variable that is not a key: the PIN. */
+  /** A variable that is not a key: the PIN. */
   public static final String PIN_VARIABLE = "IDP_HSM_PIN";
+  /** The other variable that is not a key: where the file is ({@link ConfigFile}). */
+  public static final String FILE_VARIABLE = ConfigFile.VARIABLE;
 
   private static final Pattern ROLE_PREFIX = Pattern.compile("[\\w+=,.@-]{1,63}");
   private static final Pattern THUMBPRINT = Pattern.compile("[0-9a-fA-F]{40}");
@@ -148,7 +150,7 @@ public final class ConfigLoader {
     for (String key : DEFAULTS.keySet()) byVariable.put(variableOf(key), key);
     for (Map.Entry<String, String> e : env.entrySet()) {
       String name = e.getKey();
-      if (!name.startsWith("IDP_") || name.equals(PIN_VARIABLE)) continue;
+      if (!name.startsWith("IDP_") || name.equals(PIN_VARIABLE) || name.equals(FILE_VARIABLE)) continue;
       String key = byVariable.get(name);
       if (key == null) throw new ConfigException(name + ": unknown configuration variable");
       raw.put(key, e.getValue());
@@ -156,15 +158,48 @@ public final class ConfigLoader {
     return new Reader(raw, env, dev).read();
   }
 
+  /**
+   * Where a key's effective value comes from: {@code FILE:LINE}, the variable, {@code default}, or {@code not set}
+   * (then {@code value} is null).
+   */
+  public record Origin(String value, String source) {}
+
+  /**
+   * Each key's effective value (as written, before parsing) and where it comes from, in the order of
+   * {@link #DEFAULTS}: the file's line, the {@code IDP_*} variable (which wins), or the default. Reads the file and
+   * the variables as {@link #load} does, and refuses what it refuses there (unknown keys and variables), but checks
+   * no value: call {@link #load} for that.
+   */
+  public static Map<String, Origin> origins(Optional<Path> file, Map<String, String> env) {
+    Map<String, Origin> out = new LinkedHashMap<>();
+    DEFAULTS.forEach((k, v) -> out.put(k, new Origin(v, v == null ? "not set" : "default")));
+    if (file.isPresent()) {
+      readLines(file.get()).forEach((k, line) -> out.put(k, new Origin(line.value(), file.get() + ":" + line.number())));
+    }
+    for (String key : DEFAULTS.keySet()) {
+      String v = env.get(variableOf(key));
+      if (v != null) out.put(key, new Origin(v, variableOf(key)));
+    }
+    return out;
+  }
+
+  private record Line(String value, int number) {}
+
   /** Parses {@code key = value} lines; {@code #} starts a comment. */
   static Map<String, String> readFile(Path file) {
+    Map<String, String> out = new LinkedHashMap<>();
+    readLines(file).forEach((k, line) -> out.put(k, line.value()));
+    return out;
+  }
+
+  private static Map<String, Line> readLines(Path file) {
     List<String> lines;
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException(file + ": cannot read the configuration file (" + e.getClass().getSimpleName() + ")");
     }
-    Map<String, String> out = new LinkedHashMap<>();
+    Map<String, Line> out = new LinkedHashMap<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
       int hash = line.indexOf('#');
@@ -177,7 +212,7 @@ public final class ConfigLoader {
       String key = line.substring(0, eq).strip();
       if (!DEFAULTS.containsKey(key)) throw new ConfigException(where + ": " + key + ": unknown key");
       if (out.containsKey(key)) throw new ConfigException(where + ": " + key + ": given twice");
-      out.put(key, line.substring(eq + 1).strip());
+      out.put(key, new Line(line.substring(eq + 1).strip(), i + 1));
     }
     return out;
   }

@@ -8,6 +8,8 @@ import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import com.doit.idp.config.IdpConfig;
 import com.doit.idp.server.web.RequestIds;
+import java.io.FilterOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +58,7 @@ public final class LogbackLogging {
     appender.setName(log.format() == IdpConfig.LogFormat.JSON ? "json" : "text");
     appender.setContext(context);
     appender.setEncoder(encoder);
-    appender.setOutputStream(out);
+    appender.setOutputStream(new NotClosed(out));
     appender.start();
     ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.addAppender(appender);
@@ -64,6 +66,26 @@ public final class LogbackLogging {
     Map<String, Level> levels = new LinkedHashMap<>(DEFAULT_LEVELS);
     log.levels().forEach((name, level) -> levels.put(name, Level.toLevel(level.name())));
     levels.forEach((name, level) -> context.getLogger(name).setLevel(level));
+  }
+
+  /**
+   * The stream without its {@code close}: the next {@link #configure} stops this appender, which closes its stream,
+   * and closing {@code System.err} would close file descriptor 2 for the whole process (every later line lost).
+   */
+  private static final class NotClosed extends FilterOutputStream {
+    NotClosed(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush();
+    }
   }
 
   private static Encoder<ILoggingEvent> text(LoggerContext context) {

@@ -99,4 +99,19 @@ class LogbackLoggingTest {
     assertTrue(lines().stream().anyMatch(l -> l.contains(" INFO io.undertow")), lines().toString());
     assertTrue(lines().stream().anyMatch(l -> l.contains("listening name=public")), "the others keep INFO");
   }
+
+  @Test
+  void reconfiguringNeverClosesTheStreamOfTheLastConfiguration() {
+    // Main reconfigures what LogbackDefaults set up on System.err: closing it would close the process's stderr.
+    boolean[] closed = {false};
+    java.io.OutputStream first = new java.io.ByteArrayOutputStream() {
+      @Override
+      public void close() {
+        closed[0] = true;
+      }
+    };
+    LogbackLogging.configure(new IdpConfig.Log(IdpConfig.LogFormat.TEXT, Map.of()), first);
+    LogbackLogging.configure(new IdpConfig.Log(IdpConfig.LogFormat.JSON, Map.of()), out);
+    assertFalse(closed[0], "the first stream was closed");
+  }
 }

@@ -76,6 +76,9 @@ public final class TestServer implements AutoCloseable {
     if (ssoReady != null) b.ssoKeysLoaded(ssoReady);
     if (provisioner != null) b.provisioner(provisioner);
     this.server = b.start();
+    OpenApiContract.register(server);
+    // a stand-in token service answers what its test wants, not what the server's own services do
+    if (endpoints != null) OpenApiContract.ignore(server.address("token").getPort());
   }
 
   /** With the admin API on, and the given extra configuration keys. */
@@ -134,9 +137,12 @@ public final class TestServer implements AutoCloseable {
     return URI.create(server.url(listener) + path);
   }
 
+  /** Sends a request; the response is held to docs/openapi.yaml ({@link OpenApiContract}). */
   public HttpResponse<String> send(HttpRequest request) {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      OpenApiContract.check(r);
+      return r;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -1,8 +1,11 @@
 # Shared by bin/idp-server, bin/keys-admin, bin/check-token and bin/test. Sourced, never run.
-# Needs bash 4+, GNU coreutils; Java 17 and Maven 3.6+ on PATH.
+# Needs bash 4+, GNU coreutils; Java 17 on PATH, and Maven 3.6+ in a checkout (a distribution never builds).
 
-# The project root, whatever the caller's working directory (symlinks to bin/ scripts resolved).
+# The project root, or the distribution's root, whatever the caller's working directory (symlinks resolved).
 IDP_ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd -P)"
+# An unpacked distribution (dist/: aws-ops-idp-<version>.tar.gz) has every jar in lib/ and no sources: it runs what
+# it has and never builds. A checkout has the pom and runs from each module's target/.
+if [ -d "$IDP_ROOT/lib" ] && [ ! -f "$IDP_ROOT/pom.xml" ]; then IDP_DIST=yes; else IDP_DIST=""; fi
 IDP_VERSION="0.1.0-SNAPSHOT"
 IDP_SOFTHSM_LIB="/usr/lib/softhsm/libsofthsm2.so"
 # SunPKCS11's native wrapper is not exported by the JDK; the PKCS#11 code calls it (same flags as Surefire's).
@@ -49,6 +52,7 @@ idp_ensure_softhsm() {
 
 idp_ensure_java() {
   command -v java >/dev/null 2>&1 || idp_die "java not found: install Java 17 (Debian: apt-get install openjdk-17-jdk-headless)"
+  [ -n "$IDP_DIST" ] && return 0
   command -v mvn >/dev/null 2>&1 || idp_die "mvn not found: install Maven 3.6+ (Debian: apt-get install maven)"
 }
 
@@ -61,9 +65,11 @@ IDP_ARTIFACTS=(
 # The modules the server and keys-admin are built from (the reactor's other modules, such as bench, are not).
 IDP_MODULES=(idp-core hsm-config aws-provisioning idp-server keys-admin)
 
-# Succeeds when a jar or lib folder is missing, or any main source or pom of those modules is newer than one.
+# Succeeds when a jar or lib folder is missing, or any main source or pom of those modules is newer than one. Never
+# in a distribution, nor where there are no sources to build from (an image of a checkout's jars).
 idp_build_needed() {
   local a m oldest="" dirs=()
+  [ -n "$IDP_DIST" ] && return 1
   for a in "${IDP_ARTIFACTS[@]}"; do
     [ -e "$IDP_ROOT/$a" ] || return 0
     if [ -z "$oldest" ] || [ "$IDP_ROOT/$a" -ot "$oldest" ]; then oldest="$IDP_ROOT/$a"; fi
@@ -73,12 +79,15 @@ idp_build_needed() {
     [ -f "$IDP_ROOT/$m/pom.xml" ] && dirs+=("$IDP_ROOT/$m/pom.xml")
     [ -d "$IDP_ROOT/$m/src/main" ] && dirs+=("$IDP_ROOT/$m/src/main")
   done
+  # No sources: nothing to build from (find with no folder would search the working directory instead).
+  [ "${#dirs[@]}" -gt 0 ] || return 1
   [ -n "$(find "${dirs[@]}" -type f -newer "$oldest" -print -quit)" ]
 }
 
 # Builds what is missing or stale: `mvn -B -DskipTests package` for the server and keys-admin and the modules
 # they need (-pl ... -am). Prints one line per module as it goes; the full log is var/build.log.
 idp_ensure_built() {
+  [ -n "$IDP_DIST" ] && return 0
   idp_build_needed || return 0
   idp_ensure_java
   mkdir -p "$IDP_ROOT/var"
@@ -106,12 +115,20 @@ idp_ensure_built() {
   idp_say "built in $((SECONDS - started)) s"
 }
 
-# Runs a main class from a module's jar and its target/lib, with idp.home set to the project root.
+# The class path of a module: the distribution's lib/, or in a checkout the module's jar and its target/lib.
+idp_classpath() {
+  if [ -n "$IDP_DIST" ]; then
+    printf '%s' "$IDP_ROOT/lib/*"
+  else
+    printf '%s' "$IDP_ROOT/$1/target/$1-$IDP_VERSION.jar:$IDP_ROOT/$1/target/lib/*"
+  fi
+}
+
+# Runs a main class of a module, with idp.home set to the project (or distribution) root.
 idp_exec_java() {
   local module="$1" main="$2"
   shift 2
-  exec java "${IDP_JAVA_FLAGS[@]}" -Didp.home="$IDP_ROOT" \
-    -cp "$IDP_ROOT/$module/target/$module-$IDP_VERSION.jar:$IDP_ROOT/$module/target/lib/*" "$main" "$@"
+  exec java "${IDP_JAVA_FLAGS[@]}" -Didp.home="$IDP_ROOT" -cp "$(idp_classpath "$module")" "$main" "$@"
 }
 
 # True when the arguments hold --dev (before or after a command, as SPEC.md allows for keys-admin).

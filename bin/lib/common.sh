@@ -1,8 +1,15 @@
-# Shared by bin/idp-server, bin/keys-admin, bin/check-token and bin/test. Sourced, never run.
+# Shared by bin/idp-server, bin/keys-admin, bin/check-token, bin/aws-ops and bin/test. Sourced, never run.
 # Needs bash 4+, GNU coreutils; Java 17 on PATH, and Maven 3.6+ in a checkout (a distribution never builds).
 
-# The project root, or the distribution's root, whatever the caller's working directory (symlinks resolved).
-IDP_ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd -P)"
+# The project root, or the distribution's root, whatever the caller's working directory (symlinks to bin/ scripts
+# resolved). Without a process started where none is needed: the AWS CLI runs bin/aws-ops before each of its
+# commands, and forks are slow on a loaded machine.
+_idp_lib="${BASH_SOURCE[0]}"
+if [ -L "$_idp_lib" ]; then _idp_lib="$(readlink -f "$_idp_lib")"; fi
+[[ $_idp_lib == */* ]] || _idp_lib="./$_idp_lib"
+_idp_here="$PWD"
+cd -P "${_idp_lib%/*}/../.." && IDP_ROOT="$PWD" && cd "$_idp_here"
+unset _idp_lib _idp_here
 # An unpacked distribution (dist/: aws-ops-idp-<version>.tar.gz) has every jar in lib/ and no sources: it runs what
 # it has and never builds. A checkout has the pom and runs from each module's target/.
 if [ -d "$IDP_ROOT/lib" ] && [ ! -f "$IDP_ROOT/pom.xml" ]; then IDP_DIST=yes; else IDP_DIST=""; fi
@@ -65,17 +72,23 @@ IDP_ARTIFACTS=(
 # The modules the server and keys-admin are built from (the reactor's other modules, such as bench, are not).
 IDP_MODULES=(idp-core hsm-config aws-provisioning idp-server keys-admin)
 
+# bin/aws-ops, the engineers' command line: its jar and lib folder, and the modules whose main sources go into them.
+IDP_AWS_OPS_ARTIFACTS=("aws-ops/target/aws-ops-$IDP_VERSION.jar" "aws-ops/target/lib")
+IDP_AWS_OPS_MODULES=(idp-core aws-ops)
+
 # Succeeds when a jar or lib folder is missing, or any main source or pom of those modules is newer than one. Never
 # in a distribution, nor where there are no sources to build from (an image of a checkout's jars).
+# Arguments: the names of the arrays of artifacts and of modules (default: the server's and keys-admin's).
 idp_build_needed() {
+  local -n artifacts_="${1:-IDP_ARTIFACTS}" modules_="${2:-IDP_MODULES}"
   local a m oldest="" dirs=()
   [ -n "$IDP_DIST" ] && return 1
-  for a in "${IDP_ARTIFACTS[@]}"; do
+  for a in "${artifacts_[@]}"; do
     [ -e "$IDP_ROOT/$a" ] || return 0
     if [ -z "$oldest" ] || [ "$IDP_ROOT/$a" -ot "$oldest" ]; then oldest="$IDP_ROOT/$a"; fi
   done
   [ "$IDP_ROOT/pom.xml" -nt "$oldest" ] && return 0
-  for m in "${IDP_MODULES[@]}"; do
+  for m in "${modules_[@]}"; do
     [ -f "$IDP_ROOT/$m/pom.xml" ] && dirs+=("$IDP_ROOT/$m/pom.xml")
     [ -d "$IDP_ROOT/$m/src/main" ] && dirs+=("$IDP_ROOT/$m/src/main")
   done
@@ -86,21 +99,25 @@ idp_build_needed() {
 
 # Builds what is missing or stale: `mvn -B -DskipTests package` for the server and keys-admin and the modules
 # they need (-pl ... -am). Prints one line per module as it goes; the full log is var/build.log.
+# Arguments (for another command line): the arrays of artifacts and modules, and the -pl list to build.
 idp_ensure_built() {
+  local artifacts="${1:-IDP_ARTIFACTS}" modules="${2:-IDP_MODULES}" targets="${3:-idp-server,keys-admin}"
   [ -n "$IDP_DIST" ] && return 0
-  idp_build_needed || return 0
+  idp_build_needed "$artifacts" "$modules" || return 0
+  # Jars without sources (no pom): nothing to build.
+  [ -f "$IDP_ROOT/pom.xml" ] || return 0
   idp_ensure_java
   mkdir -p "$IDP_ROOT/var"
   # Two scripts started together build once: the second waits, then finds the jars fresh.
   exec 9>"$IDP_ROOT/var/build.lock"
   if command -v flock >/dev/null 2>&1; then flock 9; fi
-  if ! idp_build_needed; then exec 9>&-; return 0; fi
+  if ! idp_build_needed "$artifacts" "$modules"; then exec 9>&-; return 0; fi
   local started=$SECONDS status
-  idp_say "building (mvn -B -DskipTests package -pl idp-server,keys-admin -am; the first build downloads dependencies; log: var/build.log)"
+  idp_say "building (mvn -B -DskipTests package -pl $targets -am; the first build downloads dependencies; log: var/build.log)"
   set +e
   # A short build gains little from the JIT's optimising tier: C1 only starts faster (unless MAVEN_OPTS says otherwise).
   (cd "$IDP_ROOT" && MAVEN_OPTS="${MAVEN_OPTS:--XX:+TieredCompilation -XX:TieredStopAtLevel=1}" \
-    mvn -B -ntp -DskipTests package -pl idp-server,keys-admin -am) 2>&1 | tee "$IDP_ROOT/var/build.log" \
+    mvn -B -ntp -DskipTests package -pl "$targets" -am) 2>&1 | tee "$IDP_ROOT/var/build.log" \
     | grep --line-buffered -E '^\[INFO\] Building .*\[[0-9]+/[0-9]+\]|BUILD (SUCCESS|FAILURE)|^\[ERROR\]' \
     | sed -u -e 's/^\[INFO\] Building /  building /' -e 's/^\[INFO\] /  /' >&2
   status=${PIPESTATUS[0]}
@@ -110,8 +127,9 @@ idp_ensure_built() {
     idp_die "build failed (exit $status): see var/build.log"
   fi
   # Maven keeps a jar's mtime when nothing changed: touch them so the next run does not rebuild for nothing.
+  local -n built_="$artifacts"
   local a
-  for a in "${IDP_ARTIFACTS[@]}"; do touch "$IDP_ROOT/$a"; done
+  for a in "${built_[@]}"; do touch "$IDP_ROOT/$a"; done
   idp_say "built in $((SECONDS - started)) s"
 }
 
@@ -129,6 +147,23 @@ idp_exec_java() {
   local module="$1" main="$2"
   shift 2
   exec java "${IDP_JAVA_FLAGS[@]}" -Didp.home="$IDP_ROOT" -cp "$(idp_classpath "$module")" "$main" "$@"
+}
+
+# The AWS CLI, for bin/test's test of aws-ops through credential_process (Debian's awscli when `aws` is absent).
+idp_ensure_aws_cli() {
+  command -v aws >/dev/null 2>&1 && return 0
+  idp_apt_install awscli
+  command -v aws >/dev/null 2>&1 || idp_die "awscli installed but aws is not on PATH"
+}
+
+# Runs aws-ops from its jar and lib folder. The JVM options make the cache hit quick (docs/ENGINEERS.md "Speed"): the
+# client compiler only, the serial collector, no perf data file; AWS_OPS_JAVA_OPTS overrides them.
+idp_exec_aws_ops() {
+  local opts=()
+  read -r -a opts <<< "${AWS_OPS_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData}"
+  local cp="$IDP_ROOT/aws-ops/target/aws-ops-$IDP_VERSION.jar:$IDP_ROOT/aws-ops/target/lib/*"
+  [ -z "$IDP_DIST" ] || cp="$IDP_ROOT/lib/*"   # no fork: see idp_classpath
+  exec java "${opts[@]}" -Daws-ops.launcher="$IDP_ROOT/bin/aws-ops" -cp "$cp" com.doit.idp.awsops.Main "$@"
 }
 
 # True when the arguments hold --dev (before or after a command, as SPEC.md allows for keys-admin).

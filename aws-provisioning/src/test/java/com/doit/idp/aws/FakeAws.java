@@ -42,7 +42,9 @@ import java.util.regex.Pattern;
  *   <li>IAM's validation: names and paths, ARNs, policy documents (JSON, shape, size, principals that must exist),
  *       provider URLs (https, no port, no query), client ids, thumbprints, quotas and conflicts, answered with IAM's
  *       error codes and XML shapes;</li>
- *   <li>state kept across calls, per account; faults injected on demand.</li>
+ *   <li>state kept across calls, per account; faults injected on demand;</li>
+ *   <li>STS {@code AssumeRoleWithWebIdentity} and {@code GetCallerIdentity} for engineers' sessions: see
+ *       {@link WebIdentitySts} ({@link #webIdentity()}).</li>
  * </ul>
  * Thread-safe (one lock); close it after the test. Public, in the test-jar, for the tests of the command line and
  * the admin API.
@@ -90,7 +92,8 @@ public final class FakeAws implements AutoCloseable {
       return switch (code) {
         case "NoSuchEntity" -> 404;
         case "EntityAlreadyExists", "LimitExceeded", "DeleteConflict", "ConcurrentModification" -> 409;
-        case "AccessDenied", "InvalidClientTokenId", "MissingAuthenticationToken", "SignatureDoesNotMatch" -> 403;
+        case "AccessDenied", "InvalidClientTokenId", "MissingAuthenticationToken", "SignatureDoesNotMatch",
+            "ExpiredToken" -> 403;
         case "ServiceFailure", "InternalFailure" -> 500;
         case "ServiceUnavailable" -> 503;
         default -> 400;
@@ -257,6 +260,7 @@ public final class FakeAws implements AutoCloseable {
   private final ExecutorService executor;
   private final Map<String, Account> accounts = new LinkedHashMap<>();
   private final Map<String, String[]> sessions = new LinkedHashMap<>(); // access key -> {account, token}
+  private final WebIdentitySts webIdentity = new WebIdentitySts(this);
   private final List<Received> received = new ArrayList<>();
   private final List<Fault> faults = new ArrayList<>();
   private final Map<String, java.util.function.Consumer<Account>> interlopers = new LinkedHashMap<>();
@@ -298,6 +302,15 @@ public final class FakeAws implements AutoCloseable {
     Account a = accounts.computeIfAbsent(id, Account::new);
     a.stackInstalled = stack;
     return a;
+  }
+
+  /** STS's side for engineers: {@code AssumeRoleWithWebIdentity}, {@code GetCallerIdentity}. */
+  public WebIdentitySts webIdentity() {
+    return webIdentity;
+  }
+
+  synchronized Account accountOrNull(String id) {
+    return accounts.get(id);
   }
 
   public synchronized Account account(String id) {
@@ -363,8 +376,10 @@ public final class FakeAws implements AutoCloseable {
         AwsQuery q = null;
         try {
           q = read(ex);
-          String accessKey = authenticate(ex, service);
-          xml = service.equals("sts") ? sts(q) : iam(q, accessKey);
+          // AssumeRoleWithWebIdentity is unsigned: the web-identity token is the proof.
+          boolean unsigned = service.equals("sts") && q.action().equals("AssumeRoleWithWebIdentity");
+          String accessKey = unsigned ? null : authenticate(ex, service);
+          xml = service.equals("sts") ? sts(q, accessKey) : iam(q, accessKey);
           received.add(new Received(service, q.action(), q.params, null));
         } catch (IamError e) {
           status = e.status();
@@ -419,7 +434,11 @@ public final class FakeAws implements AutoCloseable {
     }
     String key = m.group(1);
     if (service.equals("sts")) {
-      if (!key.equals(OUR_ACCESS_KEY)) throw new IamError("InvalidClientTokenId", "The security token included in the request is invalid.");
+      String token = ex.getRequestHeaders().getFirst("X-Amz-Security-Token");
+      boolean engineer = webIdentity.authenticates(key, token) && signed.contains("x-amz-security-token");
+      if (!key.equals(OUR_ACCESS_KEY) && !engineer) {
+        throw new IamError("InvalidClientTokenId", "The security token included in the request is invalid.");
+      }
       return key;
     }
     String[] session = sessions.get(key);
@@ -433,9 +452,20 @@ public final class FakeAws implements AutoCloseable {
 
   // ------------------------------------------------------------------ STS
 
-  private String sts(AwsQuery q) {
+  private String sts(AwsQuery q, String accessKey) {
     if (!"2011-06-15".equals(q.optional("Version"))) throw new IamError("InvalidAction", "unsupported Version");
+    if (q.action().equals("AssumeRoleWithWebIdentity")) return webIdentity.assume(q);
+    if (q.action().equals("GetCallerIdentity")) {
+      if (webIdentity.isSession(accessKey)) return webIdentity.callerIdentity(q, accessKey);
+      q.only(Set.of());
+      return "<GetCallerIdentityResponse xmlns=\"" + STS_NS + "\"><GetCallerIdentityResult>"
+          + el("Arn", "arn:aws:iam::" + OUR_ACCOUNT + ":user/aws-ops-idp") + el("UserId", "AIDAOURSERVICE")
+          + el("Account", OUR_ACCOUNT) + "</GetCallerIdentityResult>" + meta() + "</GetCallerIdentityResponse>";
+    }
     if (!q.action().equals("AssumeRole")) throw new IamError("InvalidAction", "Could not find operation " + q.action());
+    if (webIdentity.isSession(accessKey)) {
+      throw new IamError("AccessDenied", "an engineer's session may not assume the management role");
+    }
     q.only(Set.of("RoleArn", "RoleSessionName", "DurationSeconds"));
     String roleArn = q.required("RoleArn");
     String sessionName = q.required("RoleSessionName");
@@ -1045,7 +1075,7 @@ public final class FakeAws implements AutoCloseable {
     return java.util.UUID.randomUUID().toString();
   }
 
-  private static String meta() {
+  static String meta() {
     return "<ResponseMetadata>" + el("RequestId", requestId()) + "</ResponseMetadata>";
   }
 }

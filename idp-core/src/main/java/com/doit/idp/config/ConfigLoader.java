@@ -135,7 +135,7 @@ public final class ConfigLoader {
 
   /** {@code sso.allowed-domains} -> {@code IDP_SSO_ALLOWED_DOMAINS}. */
   public static String variableOf(String key) {
-    return "IDP_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    return KeyValueFile.variableOf("IDP_", key);
   }
 
   /** Loads from a file (or none) and the process environment. */
@@ -174,7 +174,8 @@ public final class ConfigLoader {
     Map<String, Origin> out = new LinkedHashMap<>();
     DEFAULTS.forEach((k, v) -> out.put(k, new Origin(v, v == null ? "not set" : "default")));
     if (file.isPresent()) {
-      readLines(file.get()).forEach((k, line) -> out.put(k, new Origin(line.value(), file.get() + ":" + line.number())));
+      KeyValueFile.readLines(file.get(), DEFAULTS.keySet())
+          .forEach((k, line) -> out.put(k, new Origin(line.value(), file.get() + ":" + line.number())));
     }
     for (String key : DEFAULTS.keySet()) {
       String v = env.get(variableOf(key));
@@ -183,38 +184,9 @@ public final class ConfigLoader {
     return out;
   }
 
-  private record Line(String value, int number) {}
-
   /** Parses {@code key = value} lines; {@code #} starts a comment. */
   static Map<String, String> readFile(Path file) {
-    Map<String, String> out = new LinkedHashMap<>();
-    readLines(file).forEach((k, line) -> out.put(k, line.value()));
-    return out;
-  }
-
-  private static Map<String, Line> readLines(Path file) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ConfigException(file + ": cannot read the configuration file (" + e.getClass().getSimpleName() + ")");
-    }
-    Map<String, Line> out = new LinkedHashMap<>();
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i);
-      int hash = line.indexOf('#');
-      if (hash >= 0) line = line.substring(0, hash);
-      line = line.strip();
-      if (line.isEmpty()) continue;
-      int eq = line.indexOf('=');
-      String where = file + ":" + (i + 1);
-      if (eq <= 0) throw new ConfigException(where + ": expected 'key = value'");
-      String key = line.substring(0, eq).strip();
-      if (!DEFAULTS.containsKey(key)) throw new ConfigException(where + ": " + key + ": unknown key");
-      if (out.containsKey(key)) throw new ConfigException(where + ": " + key + ": given twice");
-      out.put(key, new Line(line.substring(eq + 1).strip(), i + 1));
-    }
-    return out;
+    return KeyValueFile.read(file, DEFAULTS.keySet());
   }
 
   private static final class Reader {

@@ -162,7 +162,7 @@ idp_exec_aws_ops() {
   local opts=()
   read -r -a opts <<< "${AWS_OPS_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData}"
   local cp="$IDP_ROOT/aws-ops/target/aws-ops-$IDP_VERSION.jar:$IDP_ROOT/aws-ops/target/lib/*"
-  [ -z "$IDP_DIST" ] || cp="$IDP_ROOT/lib/*"   # no fork: see idp_classpath
+  [ -z "$IDP_DIST" ] || cp="$IDP_ROOT/lib/aws-ops/*"   # its own class path in a distribution (dist/src/assembly)
   exec java "${opts[@]}" -Daws-ops.launcher="$IDP_ROOT/bin/aws-ops" -cp "$cp" com.doit.idp.awsops.Main "$@"
 }
 

@@ -147,12 +147,12 @@ class DistributionIT {
 
   @Test
   void theArchiveHoldsTheLaunchersLibrariesConfigurationDocsAndTheUnitAndNoSources() throws Exception {
-    for (String f : List.of("bin/idp-server", "bin/keys-admin", "bin/check-token", "bin/lib/common.sh",
+    for (String f : List.of("bin/idp-server", "bin/keys-admin", "bin/check-token", "bin/aws-ops", "bin/lib/common.sh",
         "config/minimal.conf", "config/full.conf", "docs/RUNBOOK.md", "docs/CONFIGURATION.md", "docs/openapi.yaml",
         "systemd/aws-ops-idp.service", "README.md")) {
       assertTrue(Files.isRegularFile(root.resolve(f)), f);
     }
-    for (String launcher : List.of("bin/idp-server", "bin/keys-admin", "bin/check-token")) {
+    for (String launcher : List.of("bin/idp-server", "bin/keys-admin", "bin/check-token", "bin/aws-ops")) {
       assertTrue(Files.isExecutable(root.resolve(launcher)), launcher);
     }
     assertFalse(Files.exists(root.resolve("bin/test")) || Files.exists(root.resolve("bin/bench")), "developers' only");
@@ -162,9 +162,17 @@ class DistributionIT {
           "logback-classic-", "logstash-logback-encoder-", "undertow-core-", "micrometer-registry-prometheus-")) {
         assertTrue(jars.stream().anyMatch(j -> j.startsWith(prefix) && j.endsWith(".jar")), prefix + " in " + jars);
       }
-      for (String testOnly : List.of("junit", "jose4j", "mock-oauth2-server", "slf4j-simple", "json-schema-validator")) {
-        assertTrue(jars.stream().noneMatch(j -> j.startsWith(testOnly)), testOnly + " in lib/: " + jars);
+      for (String other : List.of("junit", "jose4j", "mock-oauth2-server", "slf4j-simple", "slf4j-nop",
+          "json-schema-validator", "aws-ops-")) {
+        assertTrue(jars.stream().noneMatch(j -> j.startsWith(other)), other + " in lib/: " + jars);
       }
+    }
+    try (Stream<Path> lib = Files.list(root.resolve("lib/aws-ops"))) {
+      List<String> jars = lib.map(p -> p.getFileName().toString()).toList();
+      for (String prefix : List.of("aws-ops-", "idp-core-", "sts-", "picocli-", "slf4j-nop-")) {
+        assertTrue(jars.stream().anyMatch(j -> j.startsWith(prefix) && j.endsWith(".jar")), prefix + " in " + jars);
+      }
+      assertTrue(jars.stream().noneMatch(j -> j.startsWith("logback") || j.startsWith("idp-server")), jars.toString());
     }
     try (Stream<Path> all = Files.walk(root)) {
       List<String> sources = all.map(p -> root.relativize(p).toString())
@@ -203,8 +211,11 @@ class DistributionIT {
     assertEquals("alice", claims.getSubject());
     assertEquals("https://oidc.aws-ops.doit-intl.com/" + ACCOUNT + "/alice", claims.getIssuer());
 
-    // check-token starts from the archive too (it cannot reach the https issuer from here: its usage is enough)
+    // check-token and aws-ops start from the archive too (check-token cannot reach the https issuer from here, and
+    // aws-ops needs a browser sign-in: their usage is enough)
     assertTrue(run(List.of(root.resolve("bin/check-token").toString(), "--help"), env, dir, 0).startsWith("usage:"));
+    String awsOps = run(List.of(root.resolve("bin/aws-ops").toString(), "--help"), env, dir, 0);
+    assertTrue(awsOps.contains("aws-ops") && !awsOps.contains("SLF4J"), awsOps);
 
     // every line the server wrote is one JSON object (log.format = json), none carries a secret
     synchronized (serverLog) {

@@ -1,15 +1,18 @@
 # Shared by bin/idp-server, bin/keys-admin, bin/check-token, bin/aws-ops and bin/test. Sourced, never run.
-# Needs bash 4+, GNU coreutils; Java 17 and Maven 3.6+ on PATH.
+# Needs bash 4+, GNU coreutils; Java 17 on PATH, and Maven 3.6+ in a checkout (a distribution never builds).
 
-# The project root, whatever the caller's working directory (symlinks to bin/ scripts resolved). Without a process
-# started where none is needed: the AWS CLI runs bin/aws-ops before each of its commands, and forks are slow on a
-# loaded machine.
+# The project root, or the distribution's root, whatever the caller's working directory (symlinks to bin/ scripts
+# resolved). Without a process started where none is needed: the AWS CLI runs bin/aws-ops before each of its
+# commands, and forks are slow on a loaded machine.
 _idp_lib="${BASH_SOURCE[0]}"
 if [ -L "$_idp_lib" ]; then _idp_lib="$(readlink -f "$_idp_lib")"; fi
 [[ $_idp_lib == */* ]] || _idp_lib="./$_idp_lib"
 _idp_here="$PWD"
 cd -P "${_idp_lib%/*}/../.." && IDP_ROOT="$PWD" && cd "$_idp_here"
 unset _idp_lib _idp_here
+# An unpacked distribution (dist/: aws-ops-idp-<version>.tar.gz) has every jar in lib/ and no sources: it runs what
+# it has and never builds. A checkout has the pom and runs from each module's target/.
+if [ -d "$IDP_ROOT/lib" ] && [ ! -f "$IDP_ROOT/pom.xml" ]; then IDP_DIST=yes; else IDP_DIST=""; fi
 IDP_VERSION="0.1.0-SNAPSHOT"
 IDP_SOFTHSM_LIB="/usr/lib/softhsm/libsofthsm2.so"
 # SunPKCS11's native wrapper is not exported by the JDK; the PKCS#11 code calls it (same flags as Surefire's).
@@ -56,6 +59,7 @@ idp_ensure_softhsm() {
 
 idp_ensure_java() {
   command -v java >/dev/null 2>&1 || idp_die "java not found: install Java 17 (Debian: apt-get install openjdk-17-jdk-headless)"
+  [ -n "$IDP_DIST" ] && return 0
   command -v mvn >/dev/null 2>&1 || idp_die "mvn not found: install Maven 3.6+ (Debian: apt-get install maven)"
 }
 
@@ -72,11 +76,13 @@ IDP_MODULES=(idp-core hsm-config aws-provisioning idp-server keys-admin)
 IDP_AWS_OPS_ARTIFACTS=("aws-ops/target/aws-ops-$IDP_VERSION.jar" "aws-ops/target/lib")
 IDP_AWS_OPS_MODULES=(idp-core aws-ops)
 
-# Succeeds when a jar or lib folder is missing, or any main source or pom of those modules is newer than one.
+# Succeeds when a jar or lib folder is missing, or any main source or pom of those modules is newer than one. Never
+# in a distribution, nor where there are no sources to build from (an image of a checkout's jars).
 # Arguments: the names of the arrays of artifacts and of modules (default: the server's and keys-admin's).
 idp_build_needed() {
   local -n artifacts_="${1:-IDP_ARTIFACTS}" modules_="${2:-IDP_MODULES}"
   local a m oldest="" dirs=()
+  [ -n "$IDP_DIST" ] && return 1
   for a in "${artifacts_[@]}"; do
     [ -e "$IDP_ROOT/$a" ] || return 0
     if [ -z "$oldest" ] || [ "$IDP_ROOT/$a" -ot "$oldest" ]; then oldest="$IDP_ROOT/$a"; fi
@@ -86,6 +92,8 @@ idp_build_needed() {
     [ -f "$IDP_ROOT/$m/pom.xml" ] && dirs+=("$IDP_ROOT/$m/pom.xml")
     [ -d "$IDP_ROOT/$m/src/main" ] && dirs+=("$IDP_ROOT/$m/src/main")
   done
+  # No sources: nothing to build from (find with no folder would search the working directory instead).
+  [ "${#dirs[@]}" -gt 0 ] || return 1
   [ -n "$(find "${dirs[@]}" -type f -newer "$oldest" -print -quit)" ]
 }
 
@@ -94,8 +102,9 @@ idp_build_needed() {
 # Arguments (for another command line): the arrays of artifacts and modules, and the -pl list to build.
 idp_ensure_built() {
   local artifacts="${1:-IDP_ARTIFACTS}" modules="${2:-IDP_MODULES}" targets="${3:-idp-server,keys-admin}"
+  [ -n "$IDP_DIST" ] && return 0
   idp_build_needed "$artifacts" "$modules" || return 0
-  # An unpacked distribution has jars and no sources: nothing to build.
+  # Jars without sources (no pom): nothing to build.
   [ -f "$IDP_ROOT/pom.xml" ] || return 0
   idp_ensure_java
   mkdir -p "$IDP_ROOT/var"
@@ -124,12 +133,20 @@ idp_ensure_built() {
   idp_say "built in $((SECONDS - started)) s"
 }
 
-# Runs a main class from a module's jar and its target/lib, with idp.home set to the project root.
+# The class path of a module: the distribution's lib/, or in a checkout the module's jar and its target/lib.
+idp_classpath() {
+  if [ -n "$IDP_DIST" ]; then
+    printf '%s' "$IDP_ROOT/lib/*"
+  else
+    printf '%s' "$IDP_ROOT/$1/target/$1-$IDP_VERSION.jar:$IDP_ROOT/$1/target/lib/*"
+  fi
+}
+
+# Runs a main class of a module, with idp.home set to the project (or distribution) root.
 idp_exec_java() {
   local module="$1" main="$2"
   shift 2
-  exec java "${IDP_JAVA_FLAGS[@]}" -Didp.home="$IDP_ROOT" \
-    -cp "$IDP_ROOT/$module/target/$module-$IDP_VERSION.jar:$IDP_ROOT/$module/target/lib/*" "$main" "$@"
+  exec java "${IDP_JAVA_FLAGS[@]}" -Didp.home="$IDP_ROOT" -cp "$(idp_classpath "$module")" "$main" "$@"
 }
 
 # The AWS CLI, for bin/test's test of aws-ops through credential_process (Debian's awscli when `aws` is absent).
@@ -144,8 +161,9 @@ idp_ensure_aws_cli() {
 idp_exec_aws_ops() {
   local opts=()
   read -r -a opts <<< "${AWS_OPS_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData}"
-  exec java "${opts[@]}" -Daws-ops.launcher="$IDP_ROOT/bin/aws-ops" \
-    -cp "$IDP_ROOT/aws-ops/target/aws-ops-$IDP_VERSION.jar:$IDP_ROOT/aws-ops/target/lib/*" com.doit.idp.awsops.Main "$@"
+  local cp="$IDP_ROOT/aws-ops/target/aws-ops-$IDP_VERSION.jar:$IDP_ROOT/aws-ops/target/lib/*"
+  [ -z "$IDP_DIST" ] || cp="$IDP_ROOT/lib/aws-ops/*"   # its own class path in a distribution (dist/src/assembly)
+  exec java "${opts[@]}" -Daws-ops.launcher="$IDP_ROOT/bin/aws-ops" -cp "$cp" com.doit.idp.awsops.Main "$@"
 }
 
 # True when the arguments hold --dev (before or after a command, as SPEC.md allows for keys-admin).

@@ -28,8 +28,10 @@ public final class ConfigLoader {
   /** Every key, with its default ({@code null}: no default). Order is the order of docs/CONFIGURATION.md. */
   public static final Map<String, String> DEFAULTS = defaults();
 
-  /** The only variable that is not a key: the PIN. */
+  /** A variable that is not a key: the PIN. */
   public static final String PIN_VARIABLE = "IDP_HSM_PIN";
+  /** The other variable that is not a key: where the file is ({@link ConfigFile}). */
+  public static final String FILE_VARIABLE = ConfigFile.VARIABLE;
 
   private static final Pattern ROLE_PREFIX = Pattern.compile("[\\w+=,.@-]{1,63}");
   private static final Pattern THUMBPRINT = Pattern.compile("[0-9a-fA-F]{40}");
@@ -37,6 +39,8 @@ public final class ConfigLoader {
   /** A host name whose labels may be {@code *}, or a host:port (tests name a loopback stand-in). */
   private static final Pattern CERT_HOST = Pattern.compile("(\\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?)(\\.(\\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?))*(:[0-9]{1,5})?");
   private static final Pattern CLAIM_NAME = Pattern.compile("[A-Za-z0-9_:./-]{1,64}");
+  /** A logger name as Java writes them (packages and classes), or ROOT. */
+  private static final Pattern LOGGER_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
   /** 12 digits, a slash, at most 51 engineer characters, and the slash before them. */
   private static final int LONGEST_ROLE_PATH = 1 + 12 + 1 + 51;
 
@@ -81,6 +85,7 @@ public final class ConfigLoader {
     d.put("http.shutdown-delay", "5s");
     d.put("audit.file", "var/audit.log");
     d.put("log.format", "text");
+    d.put("log.levels", null);
     d.put("admin.token-file", null);
     d.put("admin.allow-plain-http", "false");
     d.put("hooks.sns-topic-arns", null);
@@ -112,6 +117,25 @@ public final class ConfigLoader {
     return java.util.Collections.unmodifiableMap(out);
   }
 
+  /** {@code com.doit.idp=debug, io.undertow=warn}: logger names (or {@code ROOT}) and their levels, in order. */
+  static Map<String, IdpConfig.LogLevel> loggerLevels(String v) {
+    Map<String, IdpConfig.LogLevel> out = new LinkedHashMap<>();
+    for (String pair : Values.list(v)) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0 || eq == pair.length() - 1) throw new IllegalArgumentException("must be logger=level pairs");
+      String name = pair.substring(0, eq).strip();
+      if (!LOGGER_NAME.matcher(name).matches()) throw new IllegalArgumentException("'" + name + "' is not a logger name");
+      IdpConfig.LogLevel level;
+      try {
+        level = IdpConfig.LogLevel.valueOf(pair.substring(eq + 1).strip().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("the level of " + name + " must be trace, debug, info, warn, error or off");
+      }
+      if (out.put(name, level) != null) throw new IllegalArgumentException("logger " + name + " is given twice");
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
   /** {@code sso.allowed-domains} -> {@code IDP_SSO_ALLOWED_DOMAINS}. */
   public static String variableOf(String key) {
     return KeyValueFile.variableOf("IDP_", key);
@@ -129,12 +153,38 @@ public final class ConfigLoader {
     for (String key : DEFAULTS.keySet()) byVariable.put(variableOf(key), key);
     for (Map.Entry<String, String> e : env.entrySet()) {
       String name = e.getKey();
-      if (!name.startsWith("IDP_") || name.equals(PIN_VARIABLE)) continue;
+      if (!name.startsWith("IDP_") || name.equals(PIN_VARIABLE) || name.equals(FILE_VARIABLE)) continue;
       String key = byVariable.get(name);
       if (key == null) throw new ConfigException(name + ": unknown configuration variable");
       raw.put(key, e.getValue());
     }
     return new Reader(raw, env, dev).read();
+  }
+
+  /**
+   * Where a key's effective value comes from: {@code FILE:LINE}, the variable, {@code default}, or {@code not set}
+   * (then {@code value} is null).
+   */
+  public record Origin(String value, String source) {}
+
+  /**
+   * Each key's effective value (as written, before parsing) and where it comes from, in the order of
+   * {@link #DEFAULTS}: the file's line, the {@code IDP_*} variable (which wins), or the default. Reads the file and
+   * the variables as {@link #load} does, and refuses what it refuses there (unknown keys and variables), but checks
+   * no value: call {@link #load} for that.
+   */
+  public static Map<String, Origin> origins(Optional<Path> file, Map<String, String> env) {
+    Map<String, Origin> out = new LinkedHashMap<>();
+    DEFAULTS.forEach((k, v) -> out.put(k, new Origin(v, v == null ? "not set" : "default")));
+    if (file.isPresent()) {
+      KeyValueFile.readLines(file.get(), DEFAULTS.keySet())
+          .forEach((k, line) -> out.put(k, new Origin(line.value(), file.get() + ":" + line.number())));
+    }
+    for (String key : DEFAULTS.keySet()) {
+      String v = env.get(variableOf(key));
+      if (v != null) out.put(key, new Origin(v, variableOf(key)));
+    }
+    return out;
   }
 
   /** Parses {@code key = value} lines; {@code #} starts a comment. */
@@ -269,7 +319,7 @@ public final class ConfigLoader {
         case "text" -> IdpConfig.LogFormat.TEXT;
         case "json" -> IdpConfig.LogFormat.JSON;
         default -> throw new IllegalArgumentException("must be text or json");
-      }));
+      }), opt("log.levels", ConfigLoader::loggerLevels).orElse(Map.of()));
       IdpConfig.Hooks hooks = new IdpConfig.Hooks(
           opt("hooks.sns-topic-arns", v -> Values.list(v).stream().map(a -> check(a, SNS_TOPIC_ARN.matcher(a).matches(),
               "each must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:name")).toList()).orElse(List.of()),

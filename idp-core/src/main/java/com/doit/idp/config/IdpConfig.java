@@ -112,11 +112,19 @@ public record IdpConfig(
    */
   public record Admin(Optional<Secret> token, boolean allowPlainHttp) {}
 
-  /** {@code log.*}: the server log's format. */
-  public record Log(LogFormat format) {}
+  /**
+   * {@code log.*}: the server log's format, and levels by logger name ({@code ROOT} for the root logger) over the
+   * defaults; empty when {@code log.levels} is not set.
+   */
+  public record Log(LogFormat format, Map<String, LogLevel> levels) {}
 
   public enum LogFormat {
     TEXT, JSON
+  }
+
+  /** {@code log.levels}' levels; {@code OFF} silences a logger. */
+  public enum LogLevel {
+    TRACE, DEBUG, INFO, WARN, ERROR, OFF
   }
 
   /**

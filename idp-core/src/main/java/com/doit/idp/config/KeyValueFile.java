@@ -26,13 +26,23 @@ public final class KeyValueFile {
    *     unreadable file (never a value: values may be secrets)
    */
   public static Map<String, String> read(Path file, Set<String> knownKeys) {
+    Map<String, String> out = new LinkedHashMap<>();
+    readLines(file, knownKeys).forEach((k, line) -> out.put(k, line.value()));
+    return out;
+  }
+
+  /** A value and the number of its line (from 1). */
+  public record Line(String value, int number) {}
+
+  /** As {@link #read}, with the line of each value (for {@code keys-admin config show}). */
+  public static Map<String, Line> readLines(Path file, Set<String> knownKeys) {
     List<String> lines;
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException(file + ": cannot read the configuration file (" + e.getClass().getSimpleName() + ")");
     }
-    Map<String, String> out = new LinkedHashMap<>();
+    Map<String, Line> out = new LinkedHashMap<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
       int hash = line.indexOf('#');
@@ -45,7 +55,7 @@ public final class KeyValueFile {
       String key = line.substring(0, eq).strip();
       if (!knownKeys.contains(key)) throw new ConfigException(where + ": " + key + ": unknown key");
       if (out.containsKey(key)) throw new ConfigException(where + ": " + key + ": given twice");
-      out.put(key, line.substring(eq + 1).strip());
+      out.put(key, new Line(line.substring(eq + 1).strip(), i + 1));
     }
     return out;
   }

@@ -259,4 +259,20 @@ class ConfigLoaderTest {
         "http.trusted-proxies = 10.0.0.0/8")), env(), false);
     assertTrue(c.listen().publicListener().proxyProtocol());
   }
+
+  @Test
+  void logLevelsNameLoggersAndLevelsInOrder() throws IOException {
+    assertEquals(Map.of(), ConfigLoader.load(Optional.of(minimal()), env(), false).log().levels());
+    IdpConfig c = ConfigLoader.load(Optional.of(minimal(
+        "log.levels = com.doit.idp=debug, io.undertow = WARN, ROOT=error, org.xnio.nio.NioXnio$1=off")), env(), false);
+    assertEquals(List.of("com.doit.idp", "io.undertow", "ROOT", "org.xnio.nio.NioXnio$1"),
+        List.copyOf(c.log().levels().keySet()));
+    assertEquals(List.of(IdpConfig.LogLevel.DEBUG, IdpConfig.LogLevel.WARN, IdpConfig.LogLevel.ERROR,
+        IdpConfig.LogLevel.OFF), List.copyOf(c.log().levels().values()));
+    for (String bad : List.of("log.levels = com.doit.idp", "log.levels = com.doit.idp=verbose",
+        "log.levels = com..doit=info", "log.levels = a=info, a=warn", "log.levels = =info")) {
+      ConfigException e = refused(minimal(bad));
+      assertTrue(e.getMessage().startsWith("log.levels:"), bad + " -> " + e.getMessage());
+    }
+  }
 }

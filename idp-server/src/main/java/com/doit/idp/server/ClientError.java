@@ -14,16 +14,27 @@ public class ClientError extends RuntimeException {
   private final int status;
   private final String error;
   private final transient Map<String, String> headers;
+  private final transient Map<String, Object> details;
 
   public ClientError(int status, String error, String description) {
     this(status, error, description, Map.of());
   }
 
   public ClientError(int status, String error, String description, Map<String, String> headers) {
+    this(status, error, description, headers, Map.of());
+  }
+
+  /**
+   * @param details more members of the error body, after {@code error} and {@code error_description} (for example
+   *     a provisioning failure's {@code done} and {@code left}); JSON values, naming no secret
+   */
+  public ClientError(int status, String error, String description, Map<String, String> headers,
+      Map<String, Object> details) {
     super(description, null, false, false);
     this.status = status;
     this.error = error;
     this.headers = Map.copyOf(headers);
+    this.details = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));
   }
 
   public int status() {
@@ -43,5 +54,10 @@ public class ClientError extends RuntimeException {
   /** Extra response headers, such as {@code Retry-After} or {@code WWW-Authenticate}. */
   public Map<String, String> headers() {
     return headers;
+  }
+
+  /** Extra members of the error body, in order; empty for most errors. */
+  public Map<String, Object> details() {
+    return details;
   }
 }

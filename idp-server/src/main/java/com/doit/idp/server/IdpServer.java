@@ -14,6 +14,7 @@ import com.doit.idp.server.admin.RequestAuditLog;
 import com.doit.idp.server.health.Readiness;
 import com.doit.idp.server.hook.HookService;
 import com.doit.idp.server.jwks.PublicDocuments;
+import com.doit.idp.server.metrics.RuntimeMetrics;
 import com.doit.idp.server.metrics.TimedRoleKeyStore;
 import com.doit.idp.server.sso.SsoVerifier;
 import com.doit.idp.server.token.RoleListService;
@@ -71,10 +72,12 @@ public final class IdpServer implements AutoCloseable {
   private final RoleDirectory directory;
   private final Readiness readiness;
   private final PrometheusMeterRegistry registry;
+  private final RuntimeMetrics runtimeMetrics;
   private boolean closed;
 
   private IdpServer(Map<String, Listener> listeners, ScheduledExecutorService scheduler, AuditLog ownedAudit,
-      BoundedDenialAudit deniedAudit, RoleDirectory directory, Readiness readiness, PrometheusMeterRegistry registry) {
+      BoundedDenialAudit deniedAudit, RoleDirectory directory, Readiness readiness, PrometheusMeterRegistry registry,
+      RuntimeMetrics runtimeMetrics) {
     this.listeners = listeners;
     this.scheduler = scheduler;
     this.ownedAudit = ownedAudit;
@@ -82,6 +85,7 @@ public final class IdpServer implements AutoCloseable {
     this.directory = directory;
     this.readiness = readiness;
     this.registry = registry;
+    this.runtimeMetrics = runtimeMetrics;
   }
 
   public static Builder builder(IdpConfig config) {
@@ -163,6 +167,7 @@ public final class IdpServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     closeAudit(deniedAudit, ownedAudit);
+    runtimeMetrics.close();
     log.info("stopped");
   }
 
@@ -304,8 +309,11 @@ public final class IdpServer implements AutoCloseable {
 
       Gauge.builder("idp.roles.active", directory, d -> d.activeCount()).description("active support roles")
           .register(reg);
+      Gauge.builder("idp.roles.max.active", config.roles(), r -> r.maxActive())
+          .description("roles.max-active: creations beyond it are refused").register(reg);
       Gauge.builder("idp.hsm.up", readiness, r -> r.hsmUp() ? 1 : 0).description("1 while the HSM answers pings")
           .register(reg);
+      RuntimeMetrics runtimeMetrics = RuntimeMetrics.bind(reg);
 
       ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "idp-background");
@@ -345,9 +353,10 @@ public final class IdpServer implements AutoCloseable {
         for (Listener l : started.values()) l.http.close();
         scheduler.shutdownNow();
         closeAudit(deniedAudit, ownedAudit);
+        runtimeMetrics.close();
         throw e;
       }
-      return new IdpServer(started, scheduler, ownedAudit, deniedAudit, directory, readiness, reg);
+      return new IdpServer(started, scheduler, ownedAudit, deniedAudit, directory, readiness, reg, runtimeMetrics);
     }
 
     /** The CloudFormation hook receiver, when {@code hooks.sns-topic-arns} is set (docs/ONBOARDING.md). */

@@ -2,12 +2,14 @@ package com.doit.idp.server;
 
 import com.doit.idp.aws.IamProvisioner;
 import com.doit.idp.config.ConfigException;
+import com.doit.idp.config.ConfigFile;
 import com.doit.idp.config.ConfigLoader;
 import com.doit.idp.config.IdpConfig;
 import com.doit.idp.hsm.Pkcs11RoleKeyStore;
 import com.doit.idp.role.HsmException;
 import com.doit.idp.role.RoleKeyStore;
 import com.doit.idp.server.dev.DevSsoIssuer;
+import com.doit.idp.server.logging.LogbackLogging;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
@@ -20,10 +22,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code idp-server [--config FILE] [--dev]}: loads the configuration, opens the HSM, starts the listeners and runs
- * until SIGTERM (or SIGINT), then stops gracefully in a shutdown hook ({@link IdpServer#stop}: not ready at once,
- * serving for {@code http.shutdown-delay}, then draining; the JVM then exits with its status for the signal: 143 or
- * 130). Exit codes otherwise: 1 when the server cannot start (HSM, port), 2 for a usage or
+ * {@code idp-server [--config FILE] [--dev]}: loads the configuration (without {@code --config}: the file named by
+ * {@code IDP_CONFIG}, else {@code /etc/aws-ops-idp/idp.conf} if it exists, see {@link ConfigFile}), opens the HSM,
+ * starts the listeners and runs until SIGTERM (or SIGINT), then stops gracefully in a shutdown hook
+ * ({@link IdpServer#stop}: not ready at once, serving for {@code http.shutdown-delay}, then draining; the JVM then
+ * exits with its status for the signal: 143 or 130). Exit codes otherwise: 1 when the server cannot start (HSM,
+ * port), 2 for a usage or
  * configuration error; each failure is one line on stderr that names the cause and never a secret.
  */
 public final class Main {
@@ -49,6 +53,11 @@ public final class Main {
 
   /** Runs until stopped; returns the exit code. Tests call it with a bad configuration only. */
   static int run(String[] args, Map<String, String> env, PrintStream err) {
+    return run(args, env, err, ConfigFile.DEFAULT);
+  }
+
+  /** As above, with the configuration file's default location given (tests). */
+  static int run(String[] args, Map<String, String> env, PrintStream err, Path defaultConfigFile) {
     Options options;
     try {
       options = parse(args);
@@ -58,12 +67,19 @@ public final class Main {
       return 2;
     }
     IdpConfig config;
+    ConfigFile.Located file;
     try {
-      config = ConfigLoader.load(options.config(), env, options.dev());
+      // --dev reads the file bin/idp-server --dev names, never a production file found by itself
+      file = options.dev() ? new ConfigFile.Located(options.config(), "--config")
+          : ConfigFile.locate(options.config(), env, defaultConfigFile);
+      config = ConfigLoader.load(file.file(), env, options.dev());
     } catch (ConfigException e) {
       err.println("idp-server: configuration: " + e.getMessage());
       return 2;
     }
+    // Before anything else logs: the format and levels of log.* (until here, LogbackDefaults' text at INFO).
+    LogbackLogging.configure(config.log());
+    log.info("configuration file={} found_by={}", file.file().map(Path::toString).orElse("-"), file.foundBy());
     Clock clock = Clock.systemUTC();
     DevSsoIssuer devSso = null;
     RoleKeyStore store = null;

@@ -89,6 +89,8 @@ class AdminProvisioningTest {
     Map<String, Object> body = TestServer.json(r);
     assertEquals("conflict", body.get("error"));
     assertTrue(((String) body.get("error_description")).contains("refused before any call"), r.body());
+    assertEquals(List.of(), body.get("done"), "nothing done");
+    assertEquals(List.of(), body.get("left"));
     assertTrue(t.store.list().isEmpty(), "no key generated");
     assertEquals(List.of(), aws.received());
   }
@@ -108,6 +110,72 @@ class AdminProvisioningTest {
         + "stopped: AWS denied iam:CreateRole"), description);
     assertTrue(description.contains("left to do: role DoiT-Support-alice"), description);
     assertEquals(1, t.store.list().size());
+    // the same as data: what was done (steps, as in a report) and what is left, the failed step first
+    List<Map<String, Object>> done = (List<Map<String, Object>>) body.get("done");
+    assertEquals(List.of("created", "created"), done.stream().map(d -> d.get("outcome")).toList(), r.body());
+    assertTrue(((String) done.get(0).get("resource_arn")).contains(":oidc-provider/"), r.body());
+    List<String> left = (List<String>) body.get("left");
+    assertTrue(left.get(0).startsWith("role DoiT-Support-alice"), r.body());
+    assertEquals(3, left.size(), "the role and its two attachments: " + r.body());
+  }
+
+  @Test
+  void provisionFinishesAProvisioningThatStopped() throws Exception {
+    start(Map.of());
+    aws.failNext("CreateRole", "AccessDenied");
+    assertEquals(502, create("alice").statusCode());
+    assertNull(account.role("DoiT-Support-alice"));
+
+    HttpResponse<String> r = t.send(t.admin("POST", "/admin/roles/" + ACCOUNT + "/alice/provision", null));
+
+    assertEquals(200, r.statusCode(), r.body());
+    Map<String, Object> report = TestServer.json(r);
+    assertEquals(ACCOUNT + "/alice", report.get("role"));
+    assertEquals("provision", report.get("operation"));
+    assertEquals(true, report.get("changed"));
+    List<Map<String, Object>> steps = (List<Map<String, Object>>) report.get("steps");
+    assertEquals(List.of("already present", "already present", "created", "created", "created"),
+        steps.stream().map(st -> st.get("outcome")).toList(), r.body());
+    assertNotNull(account.role("DoiT-Support-alice"));
+
+    // a second call changes nothing and says so
+    Map<String, Object> again = TestServer.json(t.send(t.admin("POST", "/admin/roles/" + ACCOUNT + "/alice/provision",
+        null)));
+    assertEquals(false, again.get("changed"));
+  }
+
+  @Test
+  void provisionOfARoleThatIsNotActiveIs404AndCallsNothing() throws Exception {
+    start(Map.of());
+    HttpResponse<String> r = t.send(t.admin("POST", "/admin/roles/" + ACCOUNT + "/alice/provision", null));
+    assertEquals(404, r.statusCode(), r.body());
+    assertEquals("not_found", TestServer.json(r).get("error"));
+    assertEquals(List.of(), aws.received());
+  }
+
+  @Test
+  void provisionThatAwsStopsIs502WithWhatIsDoneAndLeft() throws Exception {
+    start(Map.of());
+    assertEquals(201, t.send(t.admin("POST", "/admin/roles",
+        "{\"account\":\"" + ACCOUNT + "\",\"engineer\":\"alice\"}")).statusCode());
+    aws.failNext("CreatePolicy", "AccessDenied");
+
+    HttpResponse<String> r = t.send(t.admin("POST", "/admin/roles/" + ACCOUNT + "/alice/provision", null));
+
+    assertEquals(502, r.statusCode(), r.body());
+    Map<String, Object> body = TestServer.json(r);
+    assertEquals("provisioning_failed", body.get("error"));
+    assertEquals(1, ((List<?>) body.get("done")).size(), r.body());
+    assertEquals(4, ((List<?>) body.get("left")).size(), r.body());
+  }
+
+  @Test
+  void provisionWithoutAProvisionerIsRefused() throws Exception {
+    t = TestServer.start(dir, Map.of());
+    t.createRole(ACCOUNT, "alice");
+    HttpResponse<String> r = t.send(t.admin("POST", "/admin/roles/" + ACCOUNT + "/alice/provision", null));
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("provisioning is not configured", TestServer.json(r).get("error_description"));
   }
 
   @Test

@@ -21,8 +21,28 @@ class MainTest {
 
   private Run run(Map<String, String> env, String... args) {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    int code = Main.run(args, env, new PrintStream(buf, true, StandardCharsets.UTF_8));
+    int code = Main.run(args, env, new PrintStream(buf, true, StandardCharsets.UTF_8), dir.resolve("etc/idp.conf"));
     return new Run(code, buf.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void withoutConfigTheFileIsIdpConfigThenTheDefaultLocation() throws Exception {
+    Path named = dir.resolve("named.conf");
+    Files.writeString(named, "hsm.token-label = t\nnamed.key = 1\n");
+    Run r = run(Map.of("IDP_HSM_PIN", "1234", "IDP_CONFIG", named.toString()));
+    assertEquals(2, r.code, r.err);
+    assertTrue(r.err.contains(named + ":2: named.key: unknown key"), r.err);
+
+    Path def = dir.resolve("etc/idp.conf");
+    Files.createDirectories(def.getParent());
+    Files.writeString(def, "default.key = 1\n");
+    Run d = run(Map.of("IDP_HSM_PIN", "1234"));
+    assertEquals(2, d.code, d.err);
+    assertTrue(d.err.contains(def + ":1: default.key: unknown key"), d.err);
+
+    Run missing = run(Map.of("IDP_HSM_PIN", "1234", "IDP_CONFIG", dir.resolve("absent.conf").toString()));
+    assertEquals(2, missing.code, missing.err);
+    assertTrue(missing.err.startsWith("idp-server: configuration: IDP_CONFIG: "), missing.err);
   }
 
   @Test

@@ -74,6 +74,7 @@ public final class TestServer implements AutoCloseable {
     if (provisioner != null) b.provisioner(provisioner);
     b.hookRetryBackoff(Duration.ofMillis(20)); // an answer's retries in tests: quick
     this.server = b.start();
+    OpenApiContract.register(server);
   }
 
   /** With the admin API on, and the given extra configuration keys. */
@@ -139,9 +140,12 @@ public final class TestServer implements AutoCloseable {
     return URI.create(server.url(listener) + path);
   }
 
+  /** Sends a request; the response is held to docs/openapi.yaml ({@link OpenApiContract}). */
   public HttpResponse<String> send(HttpRequest request) {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      OpenApiContract.check(r);
+      return r;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -2,12 +2,14 @@ package com.doit.idp.cli;
 
 import com.doit.idp.aws.IamProvisioner;
 import com.doit.idp.aws.Provisioner;
+import com.doit.idp.config.ConfigFile;
 import com.doit.idp.config.ConfigLoader;
 import com.doit.idp.config.IdpConfig;
 import com.doit.idp.role.HsmException;
 import com.doit.idp.role.RoleKeyStore;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -22,6 +24,16 @@ public interface Environment {
 
   /** Loads and validates the configuration: {@code file} if given, else the {@code IDP_*} variables alone. */
   IdpConfig loadConfig(Optional<Path> file, boolean dev);
+
+  /** The process environment: {@code IDP_CONFIG} and the {@code IDP_*} overrides. */
+  default Map<String, String> variables() {
+    return System.getenv();
+  }
+
+  /** Where the configuration file is when neither {@code --config} nor {@code IDP_CONFIG} names one. */
+  default Path defaultConfigFile() {
+    return ConfigFile.DEFAULT;
+  }
 
   /** The project root: {@code --dev} reads {@code <home>/var/dev/idp.conf}. */
   Path home();

@@ -1,5 +1,11 @@
 package com.doit.idp.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
 import com.doit.idp.config.IdpConfig;
 import com.doit.idp.role.RoleKeyStore;
 import java.io.OutputStreamWriter;
@@ -10,6 +16,7 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
@@ -102,6 +109,27 @@ public final class KeysAdmin {
     return code;
   }
 
+  /**
+   * Library log lines (logback, shared with the server) go to stderr as {@code LEVEL logger - message}, errors only
+   * unless {@code --verbose}: a failure stays one line of ours ({@link Failures}), not a page of library chatter.
+   */
+  static void quietLogs(boolean verbose) {
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) return;
+    context.reset();
+    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    encoder.setContext(context);
+    encoder.setPattern("%level %logger - %msg%n");
+    encoder.start();
+    ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+    stderr.setContext(context);
+    stderr.setTarget("System.err");
+    stderr.setEncoder(encoder);
+    stderr.start();
+    Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+    root.addAppender(stderr);
+    root.setLevel(verbose ? Level.INFO : Level.ERROR);
+  }
+
   /** Exit 2: the message, picocli's suggestions if it has any, and the usage of the command at fault. */
   private static int usageError(CommandLine.ParameterException e, String[] args) {
     CommandLine cl = e.getCommandLine();
@@ -114,9 +142,7 @@ public final class KeysAdmin {
   }
 
   public static void main(String[] args) {
-    // Library logs (slf4j-simple) go to stderr; keep that to one line per failure unless asked.
-    boolean verbose = Arrays.asList(args).contains("--verbose");
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "error");
+    quietLogs(Arrays.asList(args).contains("--verbose"));
     PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
     System.exit(new KeysAdmin(Environment.production(), out, err).run(args));

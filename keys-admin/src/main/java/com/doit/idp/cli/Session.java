@@ -4,6 +4,7 @@ import com.doit.idp.audit.AuditEvent;
 import com.doit.idp.aws.Provisioner;
 import com.doit.idp.audit.AuditLog;
 import com.doit.idp.audit.FileAuditLog;
+import com.doit.idp.config.ConfigFile;
 import com.doit.idp.config.IdpConfig;
 import com.doit.idp.role.RoleKeyStore;
 import com.doit.idp.role.RoleNames;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -22,6 +24,7 @@ final class Session implements AutoCloseable {
   private final Environment env;
   private final Path configFile;
   private final boolean dev;
+  private ConfigFile.Located located;
   private IdpConfig config;
   private RoleKeyStore store;
   private FileAuditLog audit;
@@ -36,18 +39,32 @@ final class Session implements AutoCloseable {
   }
 
   IdpConfig config() {
-    if (config == null) {
-      Optional<Path> file = Optional.ofNullable(configFile);
+    if (config == null) config = env.loadConfig(configFile().file(), dev);
+    return config;
+  }
+
+  /**
+   * The configuration file and how it was found: {@code --dev}'s, {@code --config}'s, {@code IDP_CONFIG}'s, the
+   * default location's ({@link ConfigFile}), or none.
+   */
+  ConfigFile.Located configFile() {
+    if (located == null) {
       if (dev) {
         Path devConf = env.home().resolve("var/dev/idp.conf");
         if (!Files.isRegularFile(devConf)) {
           throw new CliFailure("--dev: " + devConf + " does not exist; 'bin/idp-server --dev' writes it");
         }
-        file = Optional.of(devConf);
+        located = new ConfigFile.Located(Optional.of(devConf), "--dev");
+      } else {
+        located = ConfigFile.locate(Optional.ofNullable(configFile), env.variables(), env.defaultConfigFile());
       }
-      config = env.loadConfig(file, dev);
     }
-    return config;
+    return located;
+  }
+
+  /** The process environment the configuration was read with. */
+  Map<String, String> variables() {
+    return env.variables();
   }
 
   RoleNames names() {

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "keys-admin 0.1.0",
     description = "Operator command line of aws-ops-idp: support roles and their keys in the HSM.",
-    subcommands = {RoleCommand.class, AccountCommand.class, GcCommand.class, HsmCommand.class},
+    subcommands = {RoleCommand.class, AccountCommand.class, GcCommand.class, HsmCommand.class, ConfigCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {
         "  0  success",
@@ -41,7 +41,8 @@ final class TopCommand implements Callable<Integer>, AutoCloseable {
   CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
-      description = "The configuration file (default: none; IDP_* variables only).")
+      description = {"The configuration file (default: the file IDP_CONFIG names, else /etc/aws-ops-idp/idp.conf",
+          "if it exists, else none: IDP_* variables only)."})
   Path config;
 
   @Option(names = "--dev", scope = ScopeType.INHERIT,
@@ -62,7 +63,7 @@ final class TopCommand implements Callable<Integer>, AutoCloseable {
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "Missing command: role, account, gc or hsm");
+    throw new ParameterException(spec.commandLine(), "Missing command: role, account, gc, hsm or config");
   }
 
   boolean verbose() {

@@ -126,6 +126,25 @@ final class Cli {
   }
 
   /**
+   * Runs with an environment of {@code variables} only (no {@code --config} unless the arguments give one): the
+   * configuration file is found as in production ({@code IDP_CONFIG}, then {@code defaultFile}), then loaded with
+   * those variables.
+   */
+  Run runDiscovering(Map<String, String> variables, Path defaultFile, String... args) {
+    return runIn(new TestEnvironment(dir, (file, dev) -> ConfigLoader.load(file, variables, dev)) {
+      @Override
+      public Map<String, String> variables() {
+        return variables;
+      }
+
+      @Override
+      public Path defaultConfigFile() {
+        return defaultFile;
+      }
+    }, args);
+  }
+
+  /**
    * Runs with the configuration of this fixture and a provisioner that talks to {@code aws} (the fake STS and IAM of
    * aws-provisioning's test-jar) with test credentials.
    */

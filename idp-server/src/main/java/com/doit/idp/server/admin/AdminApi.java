@@ -182,6 +182,22 @@ public final class AdminApi {
     return AccountJson.of(p.check(account), roles.roles());
   }
 
+  /**
+   * {@code POST /admin/roles/<account>/<engineer>/provision}: sets the role up in the customer's account, or finishes
+   * a provisioning that stopped (idempotent: what exists is left as it is). The answer is the report
+   * ({@code keys-admin role provision --json}'s). The role must be active in the HSM, as for {@code keys-admin}: a
+   * provider for a role that does not sign is of no use. A refused plan is 409 before any call; AWS's failures are
+   * 502 with {@code done} and {@code left}.
+   */
+  public Map<String, Object> provision(String account, String engineer) {
+    RoleId id = pathRoleId(account, engineer);
+    Provisioner p = provisioner.orElseThrow(() -> invalid(NO_PROVISIONING));
+    provisioning(() -> p.plan(id), null);
+    boolean active = roles.find(id).map(r -> r.isActive(clock.instant())).orElse(false);
+    if (!active) throw new ClientError(404, "not_found", "no active role " + id + ": create it first");
+    return ProvisioningJson.report(provisioning(() -> p.provision(id), ""));
+  }
+
   /** {@code POST /admin/roles/<account>/<engineer>/rotate}: starts a staged rotation. */
   public Map<String, Object> rotate(String account, String engineer, RequestContext ctx) {
     return audit.during(ctx, () -> rotate(account, engineer));
@@ -208,10 +224,12 @@ public final class AdminApi {
 
   /**
    * Runs a provisioning step, mapping its refusals and failures to client errors. Before the HSM changed
-   * ({@code after} null): a refused plan is 409 {@code conflict}. After (the role is created or revoked already): 502
-   * {@code provisioning_failed} for AWS's answers, 409 {@code conflict} for refusals and the quota, each description
-   * saying what the HSM change was, what was done in the customer's account and what is left
-   * ({@link ProvisioningException} messages name no credential).
+   * ({@code after} null): a refused plan is 409 {@code conflict}. After (the role is created or revoked already, or
+   * {@code after} is empty when the HSM is not changed at all): 502 {@code provisioning_failed} for AWS's answers,
+   * 409 {@code conflict} for refusals and the quota, each description saying what the HSM change was, what was done
+   * in the customer's account and what is left ({@link ProvisioningException} messages name no credential). Every
+   * such error also carries {@code done} (the finished steps, as in a report) and {@code left} (what is not done,
+   * the failed step first) as JSON arrays, empty when nothing was changed.
    */
   private static <T> T provisioning(Op<T> op, String after) {
     try {
@@ -219,9 +237,14 @@ public final class AdminApi {
     } catch (ProvisioningException e) {
       String description = (after == null ? "" : after) + e.getMessage();
       log.warn("admin-provisioning-failed kind={}: {}", e.kind(), description);
+      Map<String, Object> failure = ProvisioningJson.failure(e);
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("done", failure.get("done"));
+      details.put("left", failure.get("left"));
       throw switch (e.kind()) {
-        case REFUSED, QUOTA -> new ClientError(409, "conflict", description);
-        case ACCESS_DENIED, AWS_ERROR, UNREACHABLE -> new ClientError(502, "provisioning_failed", description);
+        case REFUSED, QUOTA -> new ClientError(409, "conflict", description, Map.of(), details);
+        case ACCESS_DENIED, AWS_ERROR, UNREACHABLE ->
+            new ClientError(502, "provisioning_failed", description, Map.of(), details);
       };
     } catch (RoleException e) {
       throw toClientError(e);

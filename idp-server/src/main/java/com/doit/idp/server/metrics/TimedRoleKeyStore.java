@@ -12,9 +12,12 @@ import com.nimbusds.jose.util.Base64URL;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * A {@link RoleKeyStore} that measures every HSM operation: {@code idp_hsm_operation_seconds{operation}} for
@@ -22,20 +25,32 @@ import java.util.function.Supplier;
  * that throws, sign included. Signing latency itself is timed by the token minter under the same name with
  * {@code operation="sign"} ({@code TokenMetrics}); timing it here too would count every signature twice, and
  * Prometheus requires every registration of one name to carry the same tag keys, so this class uses
- * {@code operation} only. Everything else is passed to the wrapped store unchanged. Thread-safe when the wrapped
- * store is. {@link #close} closes the wrapped store.
+ * {@code operation} only. The timers are histograms ({@link Latency}); the failure counters of every operation exist
+ * from the start at 0, so that {@code rate()} and alerts see them before the first failure. Everything else is passed
+ * to the wrapped store unchanged. Thread-safe when the wrapped store is. {@link #close} closes the wrapped store.
  */
 public final class TimedRoleKeyStore implements RoleKeyStore {
   /** The same name as {@code TokenMetrics.HSM_OPERATION}: one series family for every HSM operation. */
   public static final String OPERATIONS = "idp.hsm.operation";
   public static final String FAILURES = "idp.hsm.failures";
 
+  /** The operations timed here; {@code sign} is timed by {@code TokenMetrics} but its failures are counted here. */
+  static final List<String> TIMED = List.of("generate", "list", "relabel", "delete", "ping");
+
   private final RoleKeyStore store;
-  private final MeterRegistry registry;
+  private final Map<String, Timer> timers = new HashMap<>();
+  private final Map<String, Counter> failures = new HashMap<>();
 
   public TimedRoleKeyStore(RoleKeyStore store, MeterRegistry registry) {
     this.store = store;
-    this.registry = registry;
+    for (String operation : TIMED) {
+      timers.put(operation, Latency.timer(OPERATIONS).description("HSM operation latency").tag("operation", operation)
+          .register(registry));
+    }
+    for (String operation : Stream.concat(TIMED.stream(), Stream.of("sign")).toList()) {
+      failures.put(operation, Counter.builder(FAILURES).description("HSM operations that failed")
+          .tag("operation", operation).register(registry));
+    }
   }
 
   private <T> T timed(String operation, Supplier<T> call) {
@@ -46,14 +61,12 @@ public final class TimedRoleKeyStore implements RoleKeyStore {
       failed(operation);
       throw e;
     } finally {
-      Timer.builder(OPERATIONS).description("HSM operation latency").tag("operation", operation)
-          .register(registry).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+      timers.get(operation).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
   }
 
   private void failed(String operation) {
-    Counter.builder(FAILURES).description("HSM operations that failed").tag("operation", operation)
-        .register(registry).increment();
+    failures.get(operation).increment();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package com.doit.idp.server.token;
 
 import com.doit.idp.role.SigningAlgorithm;
+import com.doit.idp.server.metrics.Latency;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -12,8 +13,8 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * The token path's meters, named in Micrometer's dotted style; the Prometheus registry writes them as
  * {@code idp_tokens_issued_total{alg}}, {@code idp_tokens_refused_total{reason}},
- * {@code idp_token_exchange_seconds} (a summary with 0.5, 0.95 and 0.99 quantiles) and
- * {@code idp_hsm_operation_seconds{operation="sign"}}. Tag values come from closed sets (algorithms, refusal
+ * {@code idp_token_exchange_seconds} and {@code idp_hsm_operation_seconds{operation="sign"}}, both histograms with
+ * the server's buckets ({@link Latency}; no client-side quantiles). Tag values come from closed sets (algorithms, refusal
  * reasons), so the series stay few. Thread-safe.
  */
 public final class TokenMetrics {
@@ -31,9 +32,9 @@ public final class TokenMetrics {
 
   public TokenMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.exchange = Timer.builder(TOKEN_EXCHANGE).description("token exchange latency, every outcome")
-        .publishPercentiles(0.5, 0.95, 0.99).register(registry);
-    this.sign = Timer.builder(HSM_OPERATION).description("HSM operation latency").tag("operation", "sign")
+    this.exchange = Latency.timer(TOKEN_EXCHANGE).description("token exchange latency, every outcome")
+        .register(registry);
+    this.sign = Latency.timer(HSM_OPERATION).description("HSM operation latency").tag("operation", "sign")
         .register(registry);
     for (SigningAlgorithm alg : SigningAlgorithm.values()) {
       issued.put(alg, Counter.builder(TOKENS_ISSUED).description("tokens minted").tag("alg", alg.name())

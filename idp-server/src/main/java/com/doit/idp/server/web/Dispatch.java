@@ -3,6 +3,7 @@ package com.doit.idp.server.web;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import java.time.Duration;
+import org.slf4j.MDC;
 
 /**
  * Moves a routed request off the IO thread to a worker thread and switches the exchange to blocking mode before
@@ -46,12 +47,15 @@ public final class Dispatch implements HttpHandler {
       return;
     }
     exchange.startBlocking();
+    MDC.put(RequestIds.MDC_KEY, RequestIds.of(exchange)); // log lines on the worker name the request too
     try {
       next.handleRequest(exchange);
     } catch (Throwable t) {
       ErrorMapping errors = exchange.getAttachment(ErrorMapping.KEY);
       if (errors == null) throw t;
       errors.handle(exchange, t);
+    } finally {
+      MDC.remove(RequestIds.MDC_KEY);
     }
   }
 }

@@ -78,7 +78,9 @@ public final class ErrorMapping implements HttpHandler {
     // A body not read (413, or an answer given before the body: 404, 405, 401) is not worth reading to its end:
     // close the connection rather than drain it at the client's pace.
     if (e.status() == 413 || !exchange.isRequestComplete()) exchange.setPersistent(false);
-    Json.send(exchange, e.status(), Json.error(e.error(), e.description()));
+    Map<String, Object> body = Json.error(e.error(), e.description());
+    e.details().forEach(body::putIfAbsent);
+    Json.send(exchange, e.status(), body);
   }
 
   /** The client-visible form of {@code t}, or null for an internal error (500). */

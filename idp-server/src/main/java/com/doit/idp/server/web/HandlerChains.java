@@ -122,6 +122,7 @@ public final class HandlerChains {
           .route(ADMIN_ROLE, admin(t, ManagementHandlers.revokeRole(admin), limits), "DELETE")
           .route(ADMIN_ROLE + "/extend", admin(t, ManagementHandlers.extendRole(admin, maxBody), limits), "POST")
           .route(ADMIN_ROLE + "/rotate", admin(t, ManagementHandlers.rotateRole(admin), limits), "POST")
+          .route(ADMIN_ROLE + "/provision", admin(t, ManagementHandlers.provisionRole(admin), limits), "POST")
           .route("/admin/accounts/([^/]+)", admin(t, ManagementHandlers.showAccount(admin), limits), "GET");
     }
     return b.build();

@@ -101,6 +101,13 @@ public final class ManagementHandlers {
     return exchange -> Json.send(exchange, 200, api.account(Router.pathGroups(exchange).get(0)));
   }
 
+  public static HttpHandler provisionRole(AdminApi api) {
+    return exchange -> {
+      List<String> g = Router.pathGroups(exchange);
+      Json.send(exchange, 200, api.provision(g.get(0), g.get(1)));
+    };
+  }
+
   public static HttpHandler rotateRole(AdminApi api) {
     return exchange -> {
       List<String> g = Router.pathGroups(exchange);

@@ -41,7 +41,11 @@ class ConnectionAndBodyLimitsTest {
       idp.createRole(ACCOUNT, "alice", SigningAlgorithm.ES256);
       List<Socket> held = new ArrayList<>();
       try {
+        // the server counts a closed connection out when it sees the close: start from none, and hold four that it
+        // has counted, so that the fifth is the one over the limit
+        awaitOpenConnections(idp, 0);
         for (int i = 0; i < 4; i++) held.add(open(idp.port("public")));
+        awaitOpenConnections(idp, 4);
         // the four held connections are served: a request on one of them is answered
         assertEquals(200, status(exchangeOn(held.get(0), "GET /" + ACCOUNT + "/alice/jwks.json")));
         try (Socket fifth = open(idp.port("public"))) {
@@ -157,6 +161,19 @@ class ConnectionAndBodyLimitsTest {
   }
 
   /** True when the server closes the connection (end of stream or reset) without waiting for a request. */
+  /** Waits until the public listener counts {@code n} open connections (its gauge on /metrics). */
+  private static void awaitOpenConnections(IdpUnderTest idp, int n) throws InterruptedException {
+    String series = "idp_http_connections_open{listener=\"public\"} " + n + ".0";
+    String last = "";
+    for (int i = 0; i < 100; i++) {
+      last = idp.http("management").send(Catalogue.get("/metrics")).body();
+      if (last.lines().anyMatch(l -> l.equals(series))) return;
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the public listener never counted " + n + " open connections: "
+        + last.lines().filter(l -> l.startsWith("idp_http_connections_open")).toList());
+  }
+
   private static boolean closedByServer(Socket s) throws IOException {
     try {
       return s.getInputStream().read() == -1;

@@ -105,6 +105,7 @@ public final class IdpUnderTest implements AutoCloseable {
       IdpServer.Builder builder = IdpServer.builder(config).roleKeyStore(store).clock(clock);
       if (everyDenialAudited) builder.everyDenialAudited();
       IdpServer server = builder.start();
+      com.doit.idp.server.OpenApiContract.register(server);
       // operators' acts on the same HSM, as keys-admin makes them; its lines go to a log of its own
       AuditLog adminAudit = new com.doit.idp.audit.FileAuditLog(dir.resolve("keys-admin-audit.log"));
       RoleService roles = new RoleService(store, RoleService.Settings.of(config), clock, adminAudit,

@@ -1,5 +1,6 @@
 package com.doit.idp.server.hostile;
 
+import com.doit.idp.server.OpenApiContract;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,7 +70,7 @@ public final class RawHttp {
       } catch (SocketException e) {
         // the server may answer (413, 431) and close before it has read everything we send: read what it said
       }
-      return read(s.getInputStream());
+      return contract(request, read(s.getInputStream()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -90,7 +91,7 @@ public final class RawHttp {
       out.write(sent);
       out.flush();
       s.shutdownOutput();
-      return read(s.getInputStream());
+      return contract(head.getBytes(StandardCharsets.ISO_8859_1), read(s.getInputStream()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -106,12 +107,18 @@ public final class RawHttp {
       out.write(head.getBytes(StandardCharsets.ISO_8859_1));
       out.write(sent);
       out.flush();
-      return read(s.getInputStream());
+      return contract(head.getBytes(StandardCharsets.ISO_8859_1), read(s.getInputStream()));
     } catch (SocketTimeoutException e) {
       throw new AssertionError("the server neither answered nor closed a stalled request within " + timeout);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Holds the response to docs/openapi.yaml ({@link OpenApiContract}) when the request names a documented operation. */
+  private Response contract(byte[] request, Response r) {
+    OpenApiContract.check(port, request, r.status(), r.headers(), r.body());
+    return r;
   }
 
   /** A request line and headers, CRLF-terminated, with an empty line at the end. */

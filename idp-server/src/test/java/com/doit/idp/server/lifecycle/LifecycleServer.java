@@ -11,6 +11,7 @@ import com.doit.idp.role.RoleKey;
 import com.doit.idp.role.RoleKeyStore;
 import com.doit.idp.role.RoleNames;
 import com.doit.idp.server.IdpServer;
+import com.doit.idp.server.OpenApiContract;
 import com.doit.idp.server.sso.SsoTestIssuer;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.SignedJWT;
@@ -77,6 +78,7 @@ final class LifecycleServer implements AutoCloseable {
     this.audit = new FileAuditLog(auditFile);
     // The production wiring (SSO verifier, token services, readiness on the SSO keys) with the test's clock.
     this.server = IdpServer.builder(config).roleKeyStore(store).clock(clock).auditLog(audit).gcEvery(gcEvery).start();
+    OpenApiContract.register(server);
     // Ready means the SSO keys are loaded too: a first token request then never meets a cold SSO key fetch.
     Poll.until(Duration.ofSeconds(60), "the server ready", () -> readyz().statusCode(), c -> c == 200);
   }
@@ -138,9 +140,12 @@ final class LifecycleServer implements AutoCloseable {
 
   // ---- HTTP
 
+  /** Sends a request; the response is held to docs/openapi.yaml ({@link OpenApiContract}). */
   static HttpResponse<String> send(HttpClient http, HttpRequest request) {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      OpenApiContract.check(r);
+      return r;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -516,7 +516,8 @@ class TokenExchangeServiceTest {
     assertTrue(scrape.contains("idp_tokens_issued_total{alg=\"RS256\"} 1.0"), scrape);
     assertTrue(scrape.contains("idp_tokens_issued_total{alg=\"ES256\"} 1.0"), scrape);
     assertTrue(scrape.contains("idp_tokens_refused_total{reason=\"bad_resource\"} 1.0"), scrape);
-    assertTrue(scrape.contains("idp_token_exchange_seconds{quantile=\"0.99\"}"), scrape);
+    assertTrue(scrape.contains("idp_token_exchange_seconds_bucket{le=\"+Inf\"} 3"), scrape); // a histogram
+    assertFalse(scrape.contains("quantile="), "no client-side quantile");
     assertTrue(scrape.contains("idp_token_exchange_seconds_count 3"), scrape);
     assertTrue(scrape.contains("idp_hsm_operation_seconds_count{operation=\"sign\"} 2"), scrape);
   }
